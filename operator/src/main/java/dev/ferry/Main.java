@@ -1,0 +1,2 @@
+package dev.ferry;
+public class Main { public static void main(String[] a) {} }

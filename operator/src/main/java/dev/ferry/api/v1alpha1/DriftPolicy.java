@@ -1,0 +1,20 @@
+package dev.ferry.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** Watching a served model for data drift and performance decay, and what to do about it. */
+@Group(Ferry.GROUP)
+@Version(Ferry.VERSION)
+@ShortNames("dp")
+@AdditionalPrinterColumn(name = "Deployment", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".spec.deployment")
+@AdditionalPrinterColumn(name = "Verdict", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.lastCheck.result")
+@AdditionalPrinterColumn(name = "Drifting", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.lastCheck.driftedFeatures")
+@AdditionalPrinterColumn(name = "Last Check", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".status.lastCheck.time")
+@AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+public class DriftPolicy extends CustomResource<DriftPolicySpec, DriftPolicyStatus> implements Namespaced {
+}

@@ -1,0 +1,116 @@
+package dev.ferry.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Desired state of a DriftPolicy. */
+@ValidationRule(value = "!has(self.features) || self.features.all(f, self.features.exists_one(g, g.name == f.name))",
+    message = "features[].name must be unique")
+public class DriftPolicySpec {
+  @Required
+  @JsonPropertyDescription("ModelDeployment (same namespace) whose production version is watched.")
+  public String deployment;
+
+  @Required
+  @JsonPropertyDescription("Cron schedule of the checks (5 fields, UTC).")
+  public String schedule;
+
+  @JsonPropertyDescription("Reference data. Default: the training dataset in the lineage of the production version.")
+  public DatasetSpec baseline;
+
+  @Required
+  @JsonPropertyDescription("Production data to compare with the baseline.")
+  public DatasetSpec current;
+
+  @JsonPropertyDescription("Per-feature test and threshold. Default: every column but the label, test chosen by type.")
+  public List<FeatureTest> features = new ArrayList<>();
+
+  @Min(0)
+  @Max(1)
+  @JsonPropertyDescription("The dataset drifts when at least this share of features drifts. Default 0.5.")
+  public Double datasetDriftShare = 0.5;
+
+  @JsonPropertyDescription("Multiple-testing correction for p-value tests: bonferroni (default) or benjamini-hochberg.")
+  public Correction correction = Correction.bonferroni;
+
+  @JsonPropertyDescription("Online performance of the model, checked on the same schedule.")
+  public List<MetricCheck> performance = new ArrayList<>();
+
+  @JsonPropertyDescription("What to do on drift or decay.")
+  public Actions actions;
+
+  @Pattern("^([0-9]+(s|m|h))+$")
+  @JsonPropertyDescription("Least time between two actions of the same kind, e.g. 6h. Default 6h.")
+  public String cooldown = "6h";
+
+  /** The test of one feature. */
+  public static class FeatureTest {
+    @Required
+    @JsonPropertyDescription("Column name.")
+    public String name;
+    @JsonPropertyDescription("psi, ks, js, wasserstein, chi2 or linf. Default by column type.")
+    public DriftTest test;
+    @Min(0)
+    @JsonPropertyDescription("Threshold: a distance above it drifts; for p-value tests (ks, chi2), a p-value below it drifts.")
+    public Double threshold;
+  }
+
+  public enum DriftTest { psi, ks, js, wasserstein, chi2, linf }
+
+  public enum Correction {
+    bonferroni,
+    @com.fasterxml.jackson.annotation.JsonProperty("benjamini-hochberg") benjaminiHochberg
+  }
+
+  /** Reactions to drift and decay. */
+  public static class Actions {
+    @JsonPropertyDescription("Webhooks to call on a change of verdict (a Kubernetes Event is always recorded).")
+    public List<Notify> notify = new ArrayList<>();
+    @JsonPropertyDescription("Start a TrainingRun of this pipeline on dataset drift.")
+    public Retrain retrain;
+    @JsonPropertyDescription("On a performance breach, return the deployment to its previous good version.")
+    public Boolean rollback = false;
+  }
+
+  /** A webhook notification. */
+  public static class Notify {
+    @Required
+    @JsonPropertyDescription("The webhook.")
+    public Webhook webhook;
+  }
+
+  /** A webhook whose URL is kept in a Secret. */
+  public static class Webhook {
+    @Required
+    @JsonPropertyDescription("Secret key holding the URL; the URL never appears in logs, events or status.")
+    public SecretKeyRef urlSecretRef;
+    @JsonPropertyDescription("Body format: slack (a Slack-compatible text message) or json. Default slack.")
+    public String format = "slack";
+  }
+
+  /** A key of a Secret in the same namespace. */
+  public static class SecretKeyRef {
+    @Required
+    @JsonPropertyDescription("Secret name.")
+    public String name;
+    @Required
+    @JsonPropertyDescription("Key in the Secret.")
+    public String key;
+  }
+
+  /** Retraining on drift. */
+  public static class Retrain {
+    @Required
+    @JsonPropertyDescription("TrainingPipeline (same namespace) to run.")
+    public String pipeline;
+    @Min(1)
+    @JsonPropertyDescription("Most retrains started in 24 hours. Default 2.")
+    public Integer maxPerDay = 2;
+  }
+}

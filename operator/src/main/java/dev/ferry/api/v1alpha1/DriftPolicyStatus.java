@@ -1,0 +1,63 @@
+package dev.ferry.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Observed state of a DriftPolicy. */
+public class DriftPolicyStatus extends FerryStatus {
+  @JsonPropertyDescription("The most recent check.")
+  public Check lastCheck;
+  @JsonPropertyDescription("The most recent action.")
+  public Action lastAction;
+  @JsonPropertyDescription("Recent checks, newest first (bounded).")
+  public List<Check> history = new ArrayList<>();
+
+  /** One drift check. */
+  public static class Check {
+    @JsonPropertyDescription("When it finished (RFC 3339).")
+    public String time;
+    @JsonPropertyDescription("The Job that ran it.")
+    public String job;
+    @JsonPropertyDescription("NoDrift, Drift or Error.")
+    public String result;
+    @JsonPropertyDescription("How many features drifted.")
+    public Integer driftedFeatures;
+    @JsonPropertyDescription("How many features were tested.")
+    public Integer features;
+    @JsonPropertyDescription("Per-feature scores.")
+    public List<FeatureScore> scores = new ArrayList<>();
+    @JsonPropertyDescription("Why the check could not run, when it could not.")
+    public String message;
+  }
+
+  /** One feature's score. */
+  public static class FeatureScore {
+    @JsonPropertyDescription("Feature.")
+    public String feature;
+    @JsonPropertyDescription("Test used.")
+    public String test;
+    @JsonPropertyDescription("Score: a distance or a p-value.")
+    public Double score;
+    @JsonPropertyDescription("Threshold it was compared with.")
+    public Double threshold;
+    @JsonPropertyDescription("Whether it drifted.")
+    public Boolean drifted;
+    @JsonPropertyDescription("Share of missing values in the baseline.")
+    public Double baselineMissing;
+    @JsonPropertyDescription("Share of missing values in the current data.")
+    public Double currentMissing;
+  }
+
+  /** One action taken. */
+  public static class Action {
+    @JsonPropertyDescription("When (RFC 3339).")
+    public String time;
+    @JsonPropertyDescription("Notify, Retrain or Rollback.")
+    public String kind;
+    @JsonPropertyDescription("What it acted on, e.g. TrainingRun/churn-drift-1.")
+    public String target;
+    @JsonPropertyDescription("What happened.")
+    public String message;
+  }
+}

@@ -1,0 +1,20 @@
+package dev.ferry.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** Serving a model: staging, smoke test, then production by hand or automatically, with canary steps and rollback. */
+@Group(Ferry.GROUP)
+@Version(Ferry.VERSION)
+@ShortNames("md")
+@AdditionalPrinterColumn(name = "Model", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".spec.model")
+@AdditionalPrinterColumn(name = "Production", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.productionVersion")
+@AdditionalPrinterColumn(name = "Candidate", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.candidateVersion")
+@AdditionalPrinterColumn(name = "Phase", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.phase")
+@AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+public class ModelDeployment extends CustomResource<ModelDeploymentSpec, ModelDeploymentStatus> implements Namespaced {
+}

@@ -1,0 +1,24 @@
+package dev.ferry.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+
+/** Job settings every step of a pipeline inherits unless it sets its own. */
+public class StepDefaults {
+  @JsonPropertyDescription("CPU and memory for steps that set none.")
+  public ResourceRequirements resources;
+
+  @Min(0)
+  @Max(10)
+  @JsonPropertyDescription("Pod retries for steps that set none. Default 0.")
+  public Integer backoffLimit;
+
+  @Min(1)
+  @JsonPropertyDescription("Deadline in seconds for steps that set none.")
+  public Long activeDeadlineSeconds;
+
+  @JsonPropertyDescription("Service account the step pods run as. Default: the namespace's default.")
+  public String serviceAccountName;
+}

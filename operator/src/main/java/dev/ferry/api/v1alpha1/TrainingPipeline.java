@@ -1,0 +1,21 @@
+package dev.ferry.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** How a model is trained, and when: the steps of a training run and the triggers that start one. */
+@Group(Ferry.GROUP)
+@Version(Ferry.VERSION)
+@ShortNames("tp")
+@AdditionalPrinterColumn(name = "Model", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".spec.model")
+@AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "Last Run", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.lastRun.name")
+@AdditionalPrinterColumn(name = "Result", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.lastRun.result")
+@AdditionalPrinterColumn(name = "Next Run", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".status.nextScheduledRun")
+@AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+public class TrainingPipeline extends CustomResource<TrainingPipelineSpec, TrainingPipelineStatus> implements Namespaced {
+}

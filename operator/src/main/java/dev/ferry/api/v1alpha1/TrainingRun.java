@@ -1,0 +1,21 @@
+package dev.ferry.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** One run of a pipeline, and the record of what happened in it. */
+@Group(Ferry.GROUP)
+@Version(Ferry.VERSION)
+@ShortNames("tr")
+@AdditionalPrinterColumn(name = "Pipeline", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".spec.pipeline")
+@AdditionalPrinterColumn(name = "Trigger", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".spec.trigger.kind")
+@AdditionalPrinterColumn(name = "Phase", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.phase")
+@AdditionalPrinterColumn(name = "Step", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.currentStep")
+@AdditionalPrinterColumn(name = "Model Version", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.modelVersion")
+@AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+public class TrainingRun extends CustomResource<TrainingRunSpec, TrainingRunStatus> implements Namespaced {
+}
