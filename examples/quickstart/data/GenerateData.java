@@ -36,16 +36,20 @@ public class GenerateData {
                 String a = args[i];
                 if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + a);
                 String v = args[++i];
-                switch (a) {
-                    case "--rows" -> rows = Integer.parseInt(v);
-                    case "--seed" -> seed = Long.parseLong(v);
-                    case "--shift" -> shift = Double.parseDouble(v);
-                    case "--out" -> out = v;
-                    default -> throw new IllegalArgumentException("unknown option " + a);
+                try {
+                    switch (a) {
+                        case "--rows" -> rows = Integer.parseInt(v);
+                        case "--seed" -> seed = Long.parseLong(v);
+                        case "--shift" -> shift = Double.parseDouble(v);
+                        case "--out" -> out = v;
+                        default -> throw new IllegalArgumentException("unknown option " + a);
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(a + " expects a number, got '" + v + "'");
                 }
             }
             if (rows < 1) throw new IllegalArgumentException("--rows must be >= 1");
-        } catch (IllegalArgumentException e) { // NumberFormatException is a subclass
+        } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println("usage: java GenerateData.java [--rows N] [--seed S] [--shift X] [--out PATH]");
             System.exit(2);
@@ -74,7 +78,7 @@ public class GenerateData {
             int tenure = (int) Math.min(72, Math.round(-meanTenure * Math.log(1 - rnd.nextDouble())));
 
             // Charges follow the plan price band; drift makes everything pricier.
-            double charge = new double[]{32, 66, 95}[plan] + rnd.nextGaussian() * new double[]{8, 11, 12}[plan] + 8 * shift;
+            double charge = new double[]{32, 66, 95}[plan] + rnd.nextGaussian() * new double[]{8, 11, 12}[plan] + 15 * shift;
             charge = Math.round(clamp(charge, 18, 120) * 100) / 100.0;
 
             int calls = Math.min(10, poisson(rnd, 1.4 + 0.6 * shift + (plan == 0 ? 0.4 : 0)));

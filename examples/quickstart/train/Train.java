@@ -92,6 +92,7 @@ public class Train {
         }
 
         // Batch gradient descent on mean log-loss + (l2/2)*|w|^2; the intercept is not penalized.
+        // The logged loss is measured on each epoch's weights before that epoch's update.
         double[] w = new double[d];
         double b = 0, loss = Double.NaN;
         long t0 = System.nanoTime();
@@ -108,7 +109,9 @@ public class Train {
             loss = loss / n + 0.5 * l2 * dot(w, w);
             for (int j = 0; j < d; j++) w[j] -= lr * (gw[j] / n + l2 * w[j]);
             b -= lr * gb / n;
-            if (!Double.isFinite(loss) || !Double.isFinite(b)) throw new IllegalStateException("training diverged at epoch " + e + "; lower FERRY_PARAM_LEARNINGRATE");
+            // Converging GD never goes far above the starting loss (ln 2); if it does, the step is too big.
+            if (!Double.isFinite(loss) || !Double.isFinite(b) || loss > 10 * Math.log(2))
+                throw new IllegalStateException("training diverged at epoch " + e + " (loss " + loss + "); lower FERRY_PARAM_LEARNINGRATE");
             if (e == 1 || e % Math.max(1, epochs / 10) == 0 || e == epochs) System.out.printf(Locale.ROOT, "epoch %4d  loss %.5f%n", e, loss);
         }
         System.out.printf(Locale.ROOT, "trained %d features for %d epochs in %d ms, final loss %.5f%n", d, epochs, (System.nanoTime() - t0) / 1_000_000, loss);

@@ -1,2 +1,22 @@
 package dev.ferry;
-public class Main { public static void main(String[] a) {} }
+
+import dev.ferry.operator.OperatorCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Ferry's one jar: the operator (the default), the local mode, and the tools that run in Jobs. */
+@Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
+    description = "Declarative MLOps for Kubernetes.",
+    subcommands = {OperatorCommand.class})
+public class Main implements Runnable {
+  public static void main(String[] args) {
+    // No subcommand means the operator: that is what the container image runs.
+    String[] effective = args.length == 0 ? new String[] {"operator"} : args;
+    System.exit(new CommandLine(new Main()).execute(effective));
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+}

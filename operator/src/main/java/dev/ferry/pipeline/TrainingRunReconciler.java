@@ -1,0 +1,281 @@
+package dev.ferry.pipeline;
+
+import dev.ferry.api.v1alpha1.Ferry;
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.StepSpec;
+import dev.ferry.api.v1alpha1.TrainingPipeline;
+import dev.ferry.api.v1alpha1.TrainingPipelineSpec;
+import dev.ferry.api.v1alpha1.TrainingRun;
+import dev.ferry.api.v1alpha1.TrainingRunStatus;
+import dev.ferry.api.v1alpha1.TrainingRunStatus.Phase;
+import dev.ferry.api.v1alpha1.TrainingRunStatus.StepStatus;
+import dev.ferry.kube.Conditions;
+import dev.ferry.kube.StatusChange;
+import dev.ferry.kube.Times;
+import dev.ferry.operator.FerryConfig;
+import dev.ferry.registry.ModelRegistrar;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a TrainingRun: snapshots its pipeline, runs one Job per step in order, reads each step's
+ * result from its pod, and registers the ModelVersion when every step has succeeded.
+ */
+@ControllerConfiguration(name = "trainingrun")
+public class TrainingRunReconciler implements Reconciler<TrainingRun> {
+  public static final String SUCCEEDED = "Succeeded";
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingRunReconciler.class);
+
+  private final KubernetesClient client;
+  private final FerryConfig config;
+  private final Clock clock;
+  private final RunRegistration registration;
+
+  public TrainingRunReconciler(KubernetesClient client, FerryConfig config, Clock clock) {
+    this.client = client;
+    this.config = config;
+    this.clock = clock;
+    this.registration = new RunRegistration(new ModelRegistrar(client));
+  }
+
+  @Override
+  public List<EventSource<?, TrainingRun>> prepareEventSources(EventSourceContext<TrainingRun> context) {
+    var jobs = InformerEventSourceConfiguration.from(Job.class, TrainingRun.class)
+        .withLabelSelector(Ferry.LABEL_MANAGED_BY + "=" + Ferry.MANAGED_BY + "," + Ferry.LABEL_RUN)
+        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(TrainingRun.class, true))
+        .build();
+    return List.of(new InformerEventSource<>(jobs, context));
+  }
+
+  @Override
+  public UpdateControl<TrainingRun> reconcile(TrainingRun run, Context<TrainingRun> context) {
+    TrainingRunStatus before = run.getStatus();
+    TrainingRunStatus status = Optional.ofNullable(StatusChange.copy(before, TrainingRunStatus.class))
+        .orElseGet(TrainingRunStatus::new);
+    Instant now = clock.instant();
+    long generation = run.getMetadata().getGeneration() == null ? 0 : run.getMetadata().getGeneration();
+    status.observedGeneration = generation;
+
+    if (status.phase == Phase.Succeeded || status.phase == Phase.Failed) {
+      return finish(run, before, status);
+    }
+    if (run.getSpec() == null || run.getSpec().pipeline == null || run.getSpec().pipeline.isBlank()) {
+      fail(status, Conditions.INVALID_SPEC, "spec.pipeline: required", generation, now);
+      return finish(run, before, status);
+    }
+    if (status.pipelineSnapshot == null && !snapshot(run, status, generation, now)) {
+      // A missing pipeline may still be created: look again; an invalid one failed the run for good.
+      var control = finish(run, before, status);
+      return status.phase == Phase.Pending ? control.rescheduleAfter(Duration.ofSeconds(30)) : control;
+    }
+
+    Map<String, Job> jobs = context.getSecondaryResources(Job.class).stream()
+        .collect(Collectors.toMap(j -> j.getMetadata().getName(), Function.identity(), (a, b) -> a));
+    advance(run, status, jobs, generation, now);
+    return finish(run, before, status);
+  }
+
+  /** Copies the pipeline spec into the run, so editing the pipeline never changes a run in flight. */
+  private boolean snapshot(TrainingRun run, TrainingRunStatus status, long generation, Instant now) {
+    String namespace = run.getMetadata().getNamespace();
+    TrainingPipeline pipeline = client.resources(TrainingPipeline.class).inNamespace(namespace)
+        .withName(run.getSpec().pipeline).get();
+    if (pipeline == null) {
+      status.phase = Phase.Pending;
+      Conditions.set(status, Conditions.READY, Conditions.FALSE, "PipelineNotFound",
+          "TrainingPipeline " + run.getSpec().pipeline + " does not exist in namespace " + namespace, generation, now);
+      return false;
+    }
+    List<String> errors = PipelineSpecValidator.validate(pipeline.getSpec());
+    if (!errors.isEmpty()) {
+      fail(status, Conditions.INVALID_SPEC, "pipeline " + pipeline.getMetadata().getName() + " is invalid: "
+          + String.join("; ", errors), generation, now);
+      return false;
+    }
+    adoptManualRun(run, pipeline);
+    TrainingPipelineSpec snapshot = StatusChange.copy(pipeline.getSpec(), TrainingPipelineSpec.class);
+    if (run.getSpec().hyperparameters != null) {
+      snapshot.hyperparameters.putAll(run.getSpec().hyperparameters);
+    }
+    if (run.getSpec().datasetUri != null) {
+      snapshot.dataset.uri = run.getSpec().datasetUri;
+    }
+    status.pipelineSnapshot = snapshot;
+    status.phase = Phase.Running;
+    status.startedAt = Times.format(now);
+    if (snapshot.artifacts != null) {
+      status.artifactUri = snapshot.artifacts.uri.replaceAll("/+$", "") + "/runs/" + run.getMetadata().getName() + "/";
+    }
+    Conditions.set(status, Conditions.READY, Conditions.TRUE, "Running", "running " + snapshot.steps.size()
+        + " steps", generation, now);
+    Conditions.set(status, SUCCEEDED, Conditions.UNKNOWN, "Running", "", generation, now);
+    return true;
+  }
+
+  /**
+   * A run a person created has no owner; make the pipeline its owner so that deleting the
+   * pipeline deletes its runs and their Jobs, as for the runs the operator starts.
+   */
+  private void adoptManualRun(TrainingRun run, TrainingPipeline pipeline) {
+    boolean owned = run.getMetadata().getOwnerReferences().stream()
+        .anyMatch(o -> pipeline.getMetadata().getUid().equals(o.getUid()));
+    if (owned) {
+      return;
+    }
+    var owner = new OwnerReferenceBuilder().withApiVersion(Ferry.API_VERSION).withKind("TrainingPipeline")
+        .withName(pipeline.getMetadata().getName()).withUid(pipeline.getMetadata().getUid()).build();
+    client.resources(TrainingRun.class).inNamespace(run.getMetadata().getNamespace())
+        .withName(run.getMetadata().getName())
+        .edit(r -> {
+          r.getMetadata().getOwnerReferences().add(owner);
+          return r;
+        });
+  }
+
+  /** Moves the run forward as far as the finished Jobs allow: one step may end and the next start in one pass. */
+  private void advance(TrainingRun run, TrainingRunStatus status, Map<String, Job> jobs, long generation, Instant now) {
+    TrainingPipelineSpec pipeline = status.pipelineSnapshot;
+    for (StepSpec step : pipeline.steps) {
+      StepStatus stepStatus = status.steps.stream().filter(s -> step.name.equals(s.name)).findFirst().orElse(null);
+      if (stepStatus != null && SUCCEEDED.equals(stepStatus.result)) {
+        continue;
+      }
+      String jobName = StepJobBuilder.jobName(run.getMetadata().getName(), step.name);
+      if (stepStatus == null) {
+        stepStatus = new StepStatus();
+        stepStatus.name = step.name;
+        stepStatus.job = jobName;
+        stepStatus.image = step.builtin != null ? config.ferryImage() : step.image;
+        stepStatus.result = "Running";
+        stepStatus.startedAt = Times.format(now);
+        status.steps.add(stepStatus);
+      }
+      status.currentStep = step.name;
+      Job job = jobs.get(jobName);
+      if (job == null) {
+        createJob(StepJobBuilder.build(run, pipeline, step, config.ferryImage()));
+        return;
+      }
+      StepOutcome.JobState state = StepOutcome.state(job);
+      if (state == StepOutcome.JobState.Running) {
+        return;
+      }
+      if (!recordStep(run, stepStatus, job, state, now)) {
+        fail(status, "StepFailed", "step " + step.name + " failed"
+            + (stepStatus.exitCode == null ? "" : " (exit code " + stepStatus.exitCode + ")")
+            + (stepStatus.message == null ? "" : ": " + stepStatus.message), generation, now);
+        return;
+      }
+    }
+    status.currentStep = null;
+    register(run, status, generation, now);
+  }
+
+  private void createJob(Job job) {
+    try {
+      client.resource(job).create();
+    } catch (KubernetesClientException e) {
+      // The informer may lag behind our own create: the Job is there, which is what we want.
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+    }
+  }
+
+  /** Records a finished step from its pod; returns whether it succeeded with a well-formed result. */
+  private boolean recordStep(TrainingRun run, StepStatus step, Job job, StepOutcome.JobState state, Instant now) {
+    List<Pod> pods = client.pods().inNamespace(run.getMetadata().getNamespace())
+        .withLabel(Ferry.LABEL_RUN, run.getMetadata().getName())
+        .withLabel(Ferry.LABEL_STEP, step.name)
+        .list().getItems();
+    Optional<StepOutcome.Terminated> terminated = StepOutcome.lastTerminated(pods);
+    step.finishedAt = Optional.ofNullable(job.getStatus().getCompletionTime()).orElse(Times.format(now));
+    if (job.getStatus().getStartTime() != null) {
+      step.startedAt = job.getStatus().getStartTime();
+    }
+    terminated.ifPresent(t -> {
+      step.exitCode = t.exitCode();
+      step.imageDigest = t.digest();
+    });
+    if (state == StepOutcome.JobState.Failed) {
+      step.result = "Failed";
+      String reason = StepOutcome.failureReason(job);
+      String said = terminated.map(StepOutcome.Terminated::message).filter(m -> !m.isBlank())
+          .map(StepResult::abbreviate).orElse(null);
+      step.message = said != null && reason != null ? reason + "; the step said: " + said
+          : said != null ? said : reason != null ? reason : "the Job failed";
+      return false;
+    }
+    try {
+      StepResult result = StepResult.parse(terminated.map(StepOutcome.Terminated::message).orElse(null));
+      step.metrics = result.metrics().isEmpty() ? null : result.metrics();
+      step.artifactUri = result.artifactUri();
+      step.datasetDigest = result.datasetDigest();
+      step.message = result.message();
+      step.result = SUCCEEDED;
+      return true;
+    } catch (StepResult.MalformedResultException e) {
+      step.result = "Failed";
+      step.message = "malformed result: " + e.getMessage();
+      return false;
+    }
+  }
+
+  private void register(TrainingRun run, TrainingRunStatus status, long generation, Instant now) {
+    Optional<String> problem = RunRegistration.problem(status);
+    if (problem.isPresent()) {
+      fail(status, "NoArtifact", problem.get(), generation, now);
+      return;
+    }
+    ModelVersion version = registration.register(run, status);
+    status.modelVersion = version.getMetadata().getName();
+    status.phase = Phase.Succeeded;
+    status.finishedAt = Times.format(now);
+    Conditions.set(status, Conditions.READY, Conditions.TRUE, SUCCEEDED, "registered " + status.modelVersion,
+        generation, now);
+    Conditions.set(status, SUCCEEDED, Conditions.TRUE, "Registered", "registered ModelVersion " + status.modelVersion,
+        generation, now);
+    LOG.info("{}/{}: registered ModelVersion {}", run.getMetadata().getNamespace(), run.getMetadata().getName(),
+        status.modelVersion);
+  }
+
+  private static void fail(TrainingRunStatus status, String reason, String message, long generation, Instant now) {
+    status.phase = Phase.Failed;
+    status.finishedAt = Times.format(now);
+    Conditions.set(status, Conditions.READY, Conditions.FALSE, reason, message, generation, now);
+    Conditions.set(status, SUCCEEDED, Conditions.FALSE, reason, message, generation, now);
+  }
+
+  private static UpdateControl<TrainingRun> finish(TrainingRun run, TrainingRunStatus before, TrainingRunStatus after) {
+    if (!StatusChange.changed(before, after)) {
+      return UpdateControl.noUpdate();
+    }
+    TrainingRun patch = new TrainingRun();
+    patch.setMetadata(run.getMetadata());
+    patch.setStatus(after);
+    return UpdateControl.patchStatus(patch);
+  }
+}

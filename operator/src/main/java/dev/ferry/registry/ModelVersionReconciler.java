@@ -1,0 +1,120 @@
+package dev.ferry.registry;
+
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.ModelVersionSpec;
+import dev.ferry.api.v1alpha1.ModelVersionStatus;
+import dev.ferry.api.v1alpha1.ModelVersionStatus.GateResult;
+import dev.ferry.kube.Conditions;
+import dev.ferry.kube.StatusChange;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Validates a ModelVersion against the gates copied into it. The verdict is reached once, against
+ * the production version of that moment, and then kept: a registry entry does not flip from
+ * Validated to rejected because production moved on later.
+ */
+@ControllerConfiguration(name = "modelversion")
+public class ModelVersionReconciler implements Reconciler<ModelVersion> {
+  public static final String VALIDATED = "Validated";
+  private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+
+  private final ModelRegistrar registrar;
+  private final Clock clock;
+
+  public ModelVersionReconciler(KubernetesClient client, Clock clock) {
+    this.registrar = new ModelRegistrar(client);
+    this.clock = clock;
+  }
+
+  @Override
+  public UpdateControl<ModelVersion> reconcile(ModelVersion version, Context<ModelVersion> context) {
+    ModelVersionStatus before = version.getStatus();
+    ModelVersionStatus status = Optional.ofNullable(StatusChange.copy(before, ModelVersionStatus.class))
+        .orElseGet(ModelVersionStatus::new);
+    long generation = version.getMetadata().getGeneration() == null ? 0 : version.getMetadata().getGeneration();
+    Instant now = clock.instant();
+    if (Conditions.find(status, VALIDATED).filter(c -> !Conditions.UNKNOWN.equals(c.getStatus())).isPresent()
+        && Long.valueOf(generation).equals(status.observedGeneration)) {
+      return UpdateControl.noUpdate();
+    }
+    status.observedGeneration = generation;
+
+    List<String> errors = validate(version.getSpec());
+    if (!errors.isEmpty()) {
+      String message = String.join("; ", errors);
+      Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, message, generation, now);
+      Conditions.set(status, VALIDATED, Conditions.FALSE, Conditions.INVALID_SPEC, message, generation, now);
+      status.stage = ModelVersionStatus.Stage.None;
+      return patch(version, before, status);
+    }
+
+    ModelVersionSpec spec = version.getSpec();
+    ValidationGates.Champion champion = registrar.productionVersion(version.getMetadata().getNamespace(), spec.model)
+        .filter(v -> !v.getMetadata().getName().equals(version.getMetadata().getName()))
+        .map(v -> new ValidationGates.Champion(v.getSpec().version, v.getSpec().metrics))
+        .orElse(null);
+    status.gates = ValidationGates.evaluate(spec, champion);
+    List<GateResult> failed = status.gates.stream().filter(g -> !Boolean.TRUE.equals(g.passed)).toList();
+    if (failed.isEmpty()) {
+      Conditions.set(status, VALIDATED, Conditions.TRUE, "GatesPassed",
+          status.gates.isEmpty() ? "no gates configured" : status.gates.size() + " gate(s) passed", generation, now);
+      if (status.stage == null || status.stage == ModelVersionStatus.Stage.None) {
+        status.stage = ModelVersionStatus.Stage.Candidate;
+      }
+    } else {
+      Conditions.set(status, VALIDATED, Conditions.FALSE, "GateFailed",
+          failed.stream().map(g -> g.name + ": " + g.message).collect(Collectors.joining("; ")), generation, now);
+      status.stage = ModelVersionStatus.Stage.None;
+    }
+    Conditions.set(status, Conditions.READY, Conditions.TRUE, "Registered", "", generation, now);
+    return patch(version, before, status);
+  }
+
+  static List<String> validate(ModelVersionSpec spec) {
+    List<String> errors = new ArrayList<>();
+    if (spec == null) {
+      errors.add("spec: required");
+      return errors;
+    }
+    if (spec.model == null || !DNS_LABEL.matcher(spec.model).matches()) {
+      errors.add("spec.model: must be a lowercase DNS label");
+    }
+    if (spec.version == null || spec.version < 1) {
+      errors.add("spec.version: must be at least 1");
+    }
+    if (spec.artifact == null || spec.artifact.uri == null || spec.artifact.uri.isBlank()) {
+      errors.add("spec.artifact.uri: required");
+    }
+    if (spec.validation != null && spec.validation.metrics != null) {
+      for (int i = 0; i < spec.validation.metrics.size(); i++) {
+        var gate = spec.validation.metrics.get(i);
+        if (gate.min == null && gate.max == null) {
+          errors.add("spec.validation.metrics[" + i + "]: needs min or max");
+        }
+      }
+    }
+    return errors;
+  }
+
+  private static UpdateControl<ModelVersion> patch(ModelVersion version, ModelVersionStatus before,
+      ModelVersionStatus after) {
+    if (!StatusChange.changed(before, after)) {
+      return UpdateControl.noUpdate();
+    }
+    ModelVersion patch = new ModelVersion();
+    patch.setMetadata(version.getMetadata());
+    patch.setStatus(after);
+    return UpdateControl.patchStatus(patch);
+  }
+}
