@@ -65,11 +65,8 @@ public final class RunTriggers {
 
     if (spec.triggers != null && spec.triggers.schedule != null) {
       CronSchedule cron = new CronSchedule(spec.triggers.schedule, spec.triggers.timeZone);
-      Instant since = Optional.ofNullable(Times.parse(previous.lastScheduleTime))
-          .orElse(Times.parse(pipeline.getMetadata().getCreationTimestamp()));
-      if (since == null) {
-        since = now;
-      }
+      // Schedules count from when Ferry first saw the pipeline: no run for a time before that.
+      Instant since = Optional.ofNullable(Times.parse(previous.lastScheduleTime)).orElse(now);
       Optional<Instant> latest = cron.latestAtOrBefore(now);
       if (latest.isPresent() && latest.get().isAfter(since)) {
         // Missed times while the operator was away collapse into the latest one, as CronJobs do.

@@ -7,6 +7,7 @@ import dev.ferry.api.v1alpha1.TrainingRun;
 import dev.ferry.api.v1alpha1.TrainingRunSpec;
 import dev.ferry.kube.Conditions;
 import dev.ferry.kube.StatusChange;
+import dev.ferry.kube.StatusWriter;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -74,7 +75,7 @@ public class TrainingPipelineReconciler implements Reconciler<TrainingPipeline> 
       status.nextScheduledRun = null;
       Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, String.join("; ", errors),
           generation, now);
-      return patch(pipeline, before, status);
+      return StatusWriter.write(pipeline, status, context);
     }
 
     List<TrainingRun> runs = new ArrayList<>(context.getSecondaryResources(TrainingRun.class));
@@ -91,7 +92,7 @@ public class TrainingPipelineReconciler implements Reconciler<TrainingPipeline> 
     boolean running = status.activeRuns != null && status.activeRuns > 0;
     Conditions.set(status, RUNNING, running ? Conditions.TRUE : Conditions.FALSE,
         running ? "RunActive" : "Idle", running ? status.activeRuns + " run(s) active" : "", generation, now);
-    UpdateControl<TrainingPipeline> control = patch(pipeline, before, status);
+    UpdateControl<TrainingPipeline> control = StatusWriter.write(pipeline, status, context);
     return plan.lookAgainIn().map(control::rescheduleAfter).orElse(control);
   }
 
@@ -133,14 +134,4 @@ public class TrainingPipelineReconciler implements Reconciler<TrainingPipeline> 
     LOG.info("{}/{}: deleted run {}: {}", pipeline.getMetadata().getNamespace(), pipeline.getMetadata().getName(), run, why);
   }
 
-  private static UpdateControl<TrainingPipeline> patch(TrainingPipeline pipeline, TrainingPipelineStatus before,
-      TrainingPipelineStatus after) {
-    if (!StatusChange.changed(before, after)) {
-      return UpdateControl.noUpdate();
-    }
-    TrainingPipeline patch = new TrainingPipeline();
-    patch.setMetadata(pipeline.getMetadata());
-    patch.setStatus(after);
-    return UpdateControl.patchStatus(patch);
-  }
 }

@@ -11,6 +11,7 @@ import dev.ferry.api.v1alpha1.TrainingRunStatus.Phase;
 import dev.ferry.api.v1alpha1.TrainingRunStatus.StepStatus;
 import dev.ferry.kube.Conditions;
 import dev.ferry.kube.StatusChange;
+import dev.ferry.kube.StatusWriter;
 import dev.ferry.kube.Times;
 import dev.ferry.operator.FerryConfig;
 import dev.ferry.registry.ModelRegistrar;
@@ -65,7 +66,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
   public List<EventSource<?, TrainingRun>> prepareEventSources(EventSourceContext<TrainingRun> context) {
     var jobs = InformerEventSourceConfiguration.from(Job.class, TrainingRun.class)
         .withLabelSelector(Ferry.LABEL_MANAGED_BY + "=" + Ferry.MANAGED_BY + "," + Ferry.LABEL_RUN)
-        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(TrainingRun.class, true))
+        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(TrainingRun.class))
         .build();
     return List.of(new InformerEventSource<>(jobs, context));
   }
@@ -80,22 +81,22 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     status.observedGeneration = generation;
 
     if (status.phase == Phase.Succeeded || status.phase == Phase.Failed) {
-      return finish(run, before, status);
+      return finish(run, status, context);
     }
     if (run.getSpec() == null || run.getSpec().pipeline == null || run.getSpec().pipeline.isBlank()) {
       fail(status, Conditions.INVALID_SPEC, "spec.pipeline: required", generation, now);
-      return finish(run, before, status);
+      return finish(run, status, context);
     }
     if (status.pipelineSnapshot == null && !snapshot(run, status, generation, now)) {
       // A missing pipeline may still be created: look again; an invalid one failed the run for good.
-      var control = finish(run, before, status);
+      var control = finish(run, status, context);
       return status.phase == Phase.Pending ? control.rescheduleAfter(Duration.ofSeconds(30)) : control;
     }
 
     Map<String, Job> jobs = context.getSecondaryResources(Job.class).stream()
         .collect(Collectors.toMap(j -> j.getMetadata().getName(), Function.identity(), (a, b) -> a));
     advance(run, status, jobs, generation, now);
-    return finish(run, before, status);
+    return finish(run, status, context);
   }
 
   /** Copies the pipeline spec into the run, so editing the pipeline never changes a run in flight. */
@@ -269,13 +270,8 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     Conditions.set(status, SUCCEEDED, Conditions.FALSE, reason, message, generation, now);
   }
 
-  private static UpdateControl<TrainingRun> finish(TrainingRun run, TrainingRunStatus before, TrainingRunStatus after) {
-    if (!StatusChange.changed(before, after)) {
-      return UpdateControl.noUpdate();
-    }
-    TrainingRun patch = new TrainingRun();
-    patch.setMetadata(run.getMetadata());
-    patch.setStatus(after);
-    return UpdateControl.patchStatus(patch);
+  private static UpdateControl<TrainingRun> finish(TrainingRun run, TrainingRunStatus after,
+      Context<TrainingRun> context) {
+    return StatusWriter.write(run, after, context);
   }
 }

@@ -6,6 +6,7 @@ import dev.ferry.api.v1alpha1.ModelVersionStatus;
 import dev.ferry.api.v1alpha1.ModelVersionStatus.GateResult;
 import dev.ferry.kube.Conditions;
 import dev.ferry.kube.StatusChange;
+import dev.ferry.kube.StatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -56,7 +57,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
       Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, message, generation, now);
       Conditions.set(status, VALIDATED, Conditions.FALSE, Conditions.INVALID_SPEC, message, generation, now);
       status.stage = ModelVersionStatus.Stage.None;
-      return patch(version, before, status);
+      return StatusWriter.write(version, status, context);
     }
 
     ModelVersionSpec spec = version.getSpec();
@@ -78,7 +79,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
       status.stage = ModelVersionStatus.Stage.None;
     }
     Conditions.set(status, Conditions.READY, Conditions.TRUE, "Registered", "", generation, now);
-    return patch(version, before, status);
+    return StatusWriter.write(version, status, context);
   }
 
   static List<String> validate(ModelVersionSpec spec) {
@@ -107,14 +108,4 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     return errors;
   }
 
-  private static UpdateControl<ModelVersion> patch(ModelVersion version, ModelVersionStatus before,
-      ModelVersionStatus after) {
-    if (!StatusChange.changed(before, after)) {
-      return UpdateControl.noUpdate();
-    }
-    ModelVersion patch = new ModelVersion();
-    patch.setMetadata(version.getMetadata());
-    patch.setStatus(after);
-    return UpdateControl.patchStatus(patch);
-  }
 }

@@ -1,0 +1,100 @@
+package dev.ferry.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.TrainingPipeline;
+import dev.ferry.api.v1alpha1.TrainingRun;
+import dev.ferry.kube.Conditions;
+import dev.ferry.local.EmbeddedApiServer;
+import dev.ferry.local.LocalGarbageCollector;
+import dev.ferry.local.LocalJobController;
+import dev.ferry.operator.FerryConfig;
+import dev.ferry.operator.FerryOperator;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * The test cluster: an embedded API server with Ferry's CRDs, the production operator wiring,
+ * and the local Job controller and garbage collector playing what a cluster would do.
+ */
+public abstract class OperatorTestBase {
+  protected static final String NS = "ml";
+  protected static final String FERRY_IMAGE = "ferry:test";
+
+  protected EmbeddedApiServer api;
+  protected KubernetesClient client;
+  protected ManualClock clock;
+  protected ScriptedRunner runner;
+  protected FerryOperator operator;
+  protected LocalJobController jobs;
+  protected LocalGarbageCollector gc;
+
+  @BeforeEach
+  void startCluster() {
+    api = EmbeddedApiServer.start(0);
+    client = api.client();
+    clock = new ManualClock(Instant.parse("2030-01-01T10:03:30Z"));
+    runner = new ScriptedRunner();
+    jobs = new LocalJobController(client, runner, clock, 8).start();
+    gc = new LocalGarbageCollector(client).start(200);
+    startOperator();
+  }
+
+  protected void startOperator() {
+    operator = new FerryOperator(client, new FerryConfig(FERRY_IMAGE, Set.of()), clock, false).start();
+  }
+
+  protected void stopOperator() {
+    operator.close();
+  }
+
+  @AfterEach
+  void stopCluster() {
+    if (operator != null) {
+      operator.close();
+    }
+    jobs.close();
+    gc.close();
+    api.close();
+  }
+
+  protected <T extends HasMetadata> T create(T resource) {
+    resource.getMetadata().setNamespace(NS);
+    return client.resource(resource).create();
+  }
+
+  protected <T extends HasMetadata> T get(Class<T> kind, String name) {
+    return client.resources(kind).inNamespace(NS).withName(name).get();
+  }
+
+  protected <T extends HasMetadata> T awaitResource(Class<T> kind, String name, Predicate<T> condition) {
+    try {
+      return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+          .until(() -> get(kind, name), r -> r != null && condition.test(r));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(kind.getSimpleName() + " " + name + " did not reach the expected state; last seen:\n"
+          + io.fabric8.kubernetes.client.utils.Serialization.asYaml(get(kind, name)), e);
+    }
+  }
+
+  protected TrainingRun awaitRunFinished(String name) {
+    return awaitResource(TrainingRun.class, name, r -> r.getStatus() != null && r.getStatus().phase != null
+        && (r.getStatus().phase.name().equals("Succeeded") || r.getStatus().phase.name().equals("Failed")));
+  }
+
+  protected ModelVersion awaitValidation(String name) {
+    return awaitResource(ModelVersion.class, name, v -> v.getStatus() != null
+        && Conditions.find(v.getStatus(), "Validated").filter(c -> !"Unknown".equals(c.getStatus())).isPresent());
+  }
+
+  protected TrainingPipeline awaitPipeline(String name, Predicate<TrainingPipeline> condition) {
+    return awaitResource(TrainingPipeline.class, name, p -> p.getStatus() != null && condition.test(p));
+  }
+}
