@@ -1,0 +1,670 @@
+package dev.ferry.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * Reads a dataset one row at a time, never holding the whole file: CSV with a header row, or JSON
+ * Lines, from a local path, a {@code file:} URI or an {@code http(s)://} URL.
+ *
+ * <p>The columns are known as soon as the reader is open ({@link #columns()}); rows then come from
+ * {@link #next()} or {@link #forEach(RowHandler)}. Every problem with the input, from a missing
+ * file to a bad byte, is a {@link DatasetException} naming the source and line. The SHA-256 of the
+ * raw bytes is computed during the pass and is available from {@link #digest()} once the last row
+ * has been read.
+ *
+ * <pre>{@code
+ * try (DatasetReader reader = DatasetReader.open("data/train.csv", null)) {
+ *   int age = reader.columnIndex("age");
+ *   reader.forEach(row -> use(row.line(), row.value(age)));
+ *   String digest = reader.digest();
+ * }
+ * }</pre>
+ *
+ * <p>CSV: RFC 4180 quoting, UTF-8 (a byte-order mark is dropped), an empty cell is a missing
+ * value, every row must have as many fields as the header; blank lines are skipped, except in a
+ * one-column file, where an empty line is a missing value. JSON Lines: the keys
+ * of the first object are the columns, in order; a later object may leave keys out (missing
+ * values) but may not add keys; {@code null} is a missing value; strings are taken as they are
+ * (an empty string is a value), numbers and booleans as their JSON text, nested arrays and objects
+ * as compact JSON; blank lines are skipped. Not thread-safe.
+ */
+public final class DatasetReader implements Closeable {
+  private static final CSVFormat CSV_FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false).get();
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+  private static volatile HttpClient httpClient;
+
+  private final String source;
+  private final DataFormat format;
+  private final CountingDigestStream raw;
+  private final Utf8Reader text;
+  private final Rows rows;
+  private final List<String> columns;
+  private final Map<String, Integer> index;
+  private long rowCount;
+  private boolean finished;
+  private DatasetException failure;
+  private String digest;
+
+  private DatasetReader(InputStream in, String source, DataFormat format) throws DatasetException {
+    this.source = source;
+    this.format = format;
+    this.raw = new CountingDigestStream(in);
+    this.text = new Utf8Reader(raw);
+    try {
+      this.rows = format == DataFormat.CSV ? new CsvRows() : new JsonLinesRows();
+    } catch (DatasetException | RuntimeException e) {
+      closeQuietly();
+      throw e;
+    }
+    this.columns = Collections.unmodifiableList(rows.columns);
+    Map<String, Integer> map = new HashMap<>();
+    for (int i = 0; i < columns.size(); i++) {
+      map.put(columns.get(i), i);
+    }
+    this.index = map;
+  }
+
+  /** Opens a path, {@code file:} URI or {@code http(s)://} URL, taking the format from its extension. */
+  public static DatasetReader open(String location) throws DatasetException {
+    return open(location, null);
+  }
+
+  /**
+   * Opens a local path, a {@code file:} URI or an {@code http(s)://} URL and reads its header.
+   *
+   * @param format the format, or {@code null} to take it from the extension ({@code .csv},
+   *     {@code .jsonl}, {@code .ndjson})
+   * @throws DatasetException if the source cannot be opened, its format is unknown or its header is
+   *     bad
+   */
+  public static DatasetReader open(String location, DataFormat format) throws DatasetException {
+    if (location == null || location.isBlank()) {
+      throw new DatasetException("dataset", "no dataset location given");
+    }
+    String lower = location.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("http://") || lower.startsWith("https://")) {
+      return openUrl(location, format);
+    }
+    if (lower.startsWith("file:")) {
+      Path path;
+      try {
+        path = Path.of(new URI(location));
+      } catch (URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+        throw new DatasetException(location, "not a usable file URI (use file:/absolute/path): " + e.getMessage());
+      }
+      return open(path, location, format);
+    }
+    if (lower.startsWith("pvc://")) {
+      throw new DatasetException(location,
+          "a pvc:// URI is not a file; read the path where the volume is mounted in the step instead");
+    }
+    int colon = location.indexOf("://");
+    if (colon > 0 && location.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
+      throw new DatasetException(location, "unsupported URI scheme \"" + location.substring(0, colon)
+          + "\" (use a path, file:, http:// or https://)");
+    }
+    return open(Path.of(location), location, format);
+  }
+
+  /** Opens a local file. */
+  public static DatasetReader open(Path path, DataFormat format) throws DatasetException {
+    return open(path, path.toString(), format);
+  }
+
+  /**
+   * Reads an already open stream (closed with the reader). {@code source} names it in messages.
+   *
+   * @param format required: a stream has no extension
+   */
+  public static DatasetReader open(InputStream in, String source, DataFormat format) throws DatasetException {
+    if (format == null) {
+      throw new IllegalArgumentException("format is required when reading a stream");
+    }
+    return new DatasetReader(in, source, format);
+  }
+
+  private static DatasetReader open(Path path, String source, DataFormat format) throws DatasetException {
+    DataFormat f = formatFor(source, format);
+    if (Files.isDirectory(path)) {
+      throw new DatasetException(source, "is a directory, not a file");
+    }
+    InputStream in;
+    try {
+      in = Files.newInputStream(path);
+    } catch (NoSuchFileException e) {
+      throw new DatasetException(source, "file not found");
+    } catch (AccessDeniedException e) {
+      throw new DatasetException(source, "permission denied");
+    } catch (IOException e) {
+      throw new DatasetException(source, "cannot open: " + e.getMessage());
+    }
+    return new DatasetReader(in, source, f);
+  }
+
+  private static DatasetReader openUrl(String location, DataFormat format) throws DatasetException {
+    URI uri;
+    try {
+      uri = new URI(location);
+    } catch (URISyntaxException e) {
+      throw new DatasetException(location, "not a valid URL: " + e.getReason());
+    }
+    String shown = displayUrl(uri);
+    DataFormat f = formatFor(uri.getPath() == null ? shown : uri.getPath(), format);
+    HttpRequest request;
+    try {
+      request = HttpRequest.newBuilder(uri).timeout(RESPONSE_TIMEOUT).GET().build();
+    } catch (IllegalArgumentException e) {
+      throw new DatasetException(shown, "not a valid URL: " + e.getMessage());
+    }
+    HttpResponse<InputStream> response;
+    try {
+      response = http().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DatasetException(shown, "interrupted while connecting");
+    } catch (IOException e) {
+      throw new DatasetException(shown, "cannot fetch: " + describeFetch(e, uri));
+    }
+    int status = response.statusCode();
+    if (status < 200 || status > 299) {
+      try {
+        response.body().close();
+      } catch (IOException ignored) {
+        // the status is the news
+      }
+      throw new DatasetException(shown, (status == 404 || status == 410 ? "file not found" : "cannot fetch")
+          + " (HTTP " + status + ")");
+    }
+    return new DatasetReader(response.body(), shown, f);
+  }
+
+  private static HttpClient http() {
+    HttpClient c = httpClient;
+    if (c == null) {
+      synchronized (DatasetReader.class) {
+        c = httpClient;
+        if (c == null) {
+          c = HttpClient.newBuilder()
+              .followRedirects(HttpClient.Redirect.NORMAL)
+              .connectTimeout(CONNECT_TIMEOUT)
+              .build();
+          httpClient = c;
+        }
+      }
+    }
+    return c;
+  }
+
+  /** The URL as shown in messages and results: no user info and no query, which may hold secrets. */
+  static String displayUrl(URI uri) {
+    StringBuilder b = new StringBuilder();
+    b.append(uri.getScheme()).append("://");
+    if (uri.getHost() != null) {
+      b.append(uri.getHost());
+    }
+    if (uri.getPort() >= 0) {
+      b.append(':').append(uri.getPort());
+    }
+    if (uri.getRawPath() != null) {
+      b.append(uri.getRawPath());
+    }
+    if (uri.getRawQuery() != null) {
+      b.append("?...");
+    }
+    return b.toString();
+  }
+
+  private static DataFormat formatFor(String name, DataFormat given) throws DatasetException {
+    if (given != null) {
+      return given;
+    }
+    return DataFormat.fromName(name).orElseThrow(() -> new DatasetException(name,
+        "cannot tell the format from the name (expected .csv, .jsonl or .ndjson); give the format (csv or jsonl)"));
+  }
+
+  private static String describeFetch(IOException e, URI uri) {
+    String host = uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.UnknownHostException || t instanceof java.nio.channels.UnresolvedAddressException) {
+        return "unknown host " + uri.getHost();
+      }
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.http.HttpConnectTimeoutException) {
+        return "timed out connecting to " + host;
+      }
+      if (t instanceof java.net.http.HttpTimeoutException) {
+        return "timed out waiting for " + host + " to answer";
+      }
+      if (t instanceof java.net.ConnectException) {
+        return "cannot connect to " + host + " (" + (t.getMessage() == null ? "connection refused" : t.getMessage()) + ")";
+      }
+    }
+    return describe(e);
+  }
+
+  private static String describe(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  /** The file, path or URL as shown in messages (a URL without its query). */
+  public String source() {
+    return source;
+  }
+
+  public DataFormat format() {
+    return format;
+  }
+
+  /** The column names, in file order: the CSV header or the first JSON object's keys. */
+  public List<String> columns() {
+    return columns;
+  }
+
+  /** The index of a column in {@link #columns()} and {@link Row#values()}, or -1. */
+  public int columnIndex(String name) {
+    Integer i = index.get(name);
+    return i == null ? -1 : i;
+  }
+
+  /**
+   * The next row, or {@code null} after the last one.
+   *
+   * @throws DatasetException if the input is malformed or cannot be read; the reader is then
+   *     unusable and throws the same exception again
+   */
+  public Row next() throws DatasetException {
+    if (failure != null) {
+      throw failure;
+    }
+    if (finished) {
+      return null;
+    }
+    Row row;
+    try {
+      row = rows.next();
+    } catch (DatasetException e) {
+      failure = e;
+      throw e;
+    }
+    if (row == null) {
+      finished = true;
+    } else {
+      rowCount++;
+    }
+    return row;
+  }
+
+  /** Hands every remaining row to {@code handler}, in order, and returns how many it handed. */
+  public long forEach(RowHandler handler) throws DatasetException {
+    long n = 0;
+    for (Row row = next(); row != null; row = next()) {
+      handler.row(row);
+      n++;
+    }
+    return n;
+  }
+
+  /** Data rows read so far (header and blank lines excluded). */
+  public long rowCount() {
+    return rowCount;
+  }
+
+  /** Raw bytes read so far from the source (the whole size once finished). */
+  public long bytesRead() {
+    return raw.count;
+  }
+
+  /** True once {@link #next()} has returned {@code null}. */
+  public boolean finished() {
+    return finished;
+  }
+
+  /**
+   * {@code sha256:<hex>} of the raw bytes of the source.
+   *
+   * @throws IllegalStateException before the last row has been read
+   */
+  public String digest() {
+    if (!finished || !text.inputEnded()) {
+      throw new IllegalStateException("the digest of " + source + " is known only after its last row has been read");
+    }
+    if (digest == null) {
+      digest = "sha256:" + HexFormat.of().formatHex(raw.getMessageDigest().digest());
+    }
+    return digest;
+  }
+
+  @Override
+  public void close() {
+    closeQuietly();
+  }
+
+  private void closeQuietly() {
+    try {
+      text.close();
+    } catch (IOException ignored) {
+      // nothing useful to do: all data was read or the reader failed already
+    }
+  }
+
+  /** Turns a failure while reading into a message naming the source and the line. */
+  private DatasetException readFailure(Throwable e, long line) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof Utf8Reader.MalformedTextException m) {
+        return new DatasetException(source, m.line, m.getMessage());
+      }
+    }
+    return new DatasetException(source, line, "read error: " + describe(e));
+  }
+
+  /** The format-specific part: the columns, then the rows. */
+  private abstract static class Rows {
+    List<String> columns;
+
+    abstract Row next() throws DatasetException;
+  }
+
+  private final class CsvRows extends Rows {
+    private final CSVParser parser;
+    private final Iterator<CSVRecord> records;
+    private final int width;
+    /** Lines consumed by the records parsed so far; the next record starts on the line after. */
+    private long linesDone;
+
+    CsvRows() throws DatasetException {
+      try {
+        parser = CSVParser.builder().setReader(text).setFormat(CSV_FORMAT).get();
+      } catch (IOException e) {
+        throw readFailure(e, 1);
+      }
+      records = parser.iterator();
+      CSVRecord header;
+      long headerLine;
+      do {
+        headerLine = linesDone + 1;
+        header = nextRecord();
+      } while (header != null && isBlankLine(header));
+      if (header == null) {
+        throw new DatasetException(source, "empty file: no header row");
+      }
+      List<String> names = new ArrayList<>(header.size());
+      Map<String, Integer> seen = new HashMap<>();
+      for (int i = 0; i < header.size(); i++) {
+        String name = header.get(i);
+        if (name.isBlank()) {
+          throw new DatasetException(source, headerLine, "bad header: column " + (i + 1) + " has an empty name");
+        }
+        Integer before = seen.putIfAbsent(name, i);
+        if (before != null) {
+          throw new DatasetException(source, headerLine, "bad header: duplicate column name \"" + name
+              + "\" (columns " + (before + 1) + " and " + (i + 1) + ")");
+        }
+        names.add(name);
+      }
+      columns = names;
+      width = names.size();
+    }
+
+    private CSVRecord nextRecord() throws DatasetException {
+      long start = linesDone + 1;
+      try {
+        CSVRecord r = records.hasNext() ? records.next() : null;
+        linesDone = parser.getCurrentLineNumber();
+        return r;
+      } catch (UncheckedIOException e) {
+        throw csvFailure(e.getCause() == null ? e : e.getCause(), start);
+      }
+    }
+
+    private DatasetException csvFailure(Throwable e, long start) {
+      long current = Math.max(start, parser.getCurrentLineNumber());
+      String m = String.valueOf(e.getMessage());
+      if (m.contains("EOF reached before encapsulated token finished")) {
+        return new DatasetException(source, start,
+            "bad quoting: a quoted field opened on this line is never closed (missing closing \")");
+      }
+      if (m.contains("Invalid character between encapsulated token and delimiter")) {
+        return new DatasetException(source, current,
+            "bad quoting: unexpected text after a closing quote (a \" inside a quoted field must be doubled as \"\")");
+      }
+      return readFailure(e, current);
+    }
+
+    /**
+     * commons-csv reads an empty line as one empty field. With several columns that can only be a
+     * blank line, which is skipped; in a one-column file it is a missing value.
+     */
+    private boolean isBlankLine(CSVRecord r) {
+      return r.size() == 0 || (r.size() == 1 && r.get(0).isEmpty());
+    }
+
+    @Override
+    Row next() throws DatasetException {
+      while (true) {
+        long line = linesDone + 1;
+        CSVRecord r = nextRecord();
+        if (r == null) {
+          return null;
+        }
+        if (width > 1 && isBlankLine(r)) {
+          continue;
+        }
+        if (r.size() != width) {
+          throw new DatasetException(source, line, "ragged row: expected " + width
+              + " fields (as in the header), found " + r.size());
+        }
+        String[] values = new String[width];
+        for (int i = 0; i < width; i++) {
+          String v = r.get(i);
+          values[i] = v.isEmpty() ? null : v;
+        }
+        return new Row(line, values);
+      }
+    }
+  }
+
+  private final class JsonLinesRows extends Rows {
+    private final BufferedReader lines = new BufferedReader(text, 8192);
+    private final Map<String, Integer> positions = new HashMap<>();
+    private long lineNo;
+    private Row first;
+
+    JsonLinesRows() throws DatasetException {
+      JsonNode node = nextObject();
+      if (node == null) {
+        throw new DatasetException(source, "empty file: no header (no JSON object to take the column names from)");
+      }
+      List<String> names = new ArrayList<>();
+      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        String name = it.next();
+        if (name.isBlank()) {
+          throw new DatasetException(source, lineNo, "bad header: the first object has a key with an empty name");
+        }
+        positions.put(name, names.size());
+        names.add(name);
+      }
+      if (names.isEmpty()) {
+        throw new DatasetException(source, lineNo, "the first object has no keys, so there are no columns");
+      }
+      columns = names;
+      first = toRow(node);
+    }
+
+    /** The next non-blank line as a JSON object, or null at the end. */
+    private JsonNode nextObject() throws DatasetException {
+      String line;
+      do {
+        try {
+          line = lines.readLine();
+        } catch (IOException e) {
+          throw readFailure(e, lineNo + 1);
+        }
+        if (line == null) {
+          return null;
+        }
+        lineNo++;
+      } while (line.isBlank());
+      JsonNode node;
+      try {
+        node = JSON.readTree(line);
+      } catch (JsonProcessingException e) {
+        String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
+        throw new DatasetException(source, lineNo, "invalid JSON" + where + ": " + firstLine(e.getOriginalMessage()));
+      }
+      if (!node.isObject()) {
+        throw new DatasetException(source, lineNo, "expected a JSON object, found " + kind(node));
+      }
+      return node;
+    }
+
+    private Row toRow(JsonNode node) throws DatasetException {
+      String[] values = new String[columns.size()];
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        Integer i = positions.get(field.getKey());
+        if (i == null) {
+          throw new DatasetException(source, lineNo, "unexpected key \"" + field.getKey()
+              + "\": not among the keys of the first line (" + abbreviate(String.join(", ", columns), 200) + ")");
+        }
+        values[i] = cell(field.getValue());
+      }
+      return new Row(lineNo, values);
+    }
+
+    @Override
+    Row next() throws DatasetException {
+      if (first != null) {
+        Row r = first;
+        first = null;
+        return r;
+      }
+      JsonNode node = nextObject();
+      return node == null ? null : toRow(node);
+    }
+  }
+
+  private static String cell(JsonNode v) {
+    if (v == null || v.isNull() || v.isMissingNode()) {
+      return null;
+    }
+    if (v.isTextual()) {
+      return v.textValue();
+    }
+    if (v.isContainerNode()) {
+      return v.toString();
+    }
+    return v.asText();
+  }
+
+  private static String kind(JsonNode n) {
+    if (n.isArray()) {
+      return "an array";
+    }
+    if (n.isTextual()) {
+      return "a string";
+    }
+    if (n.isNumber()) {
+      return "a number";
+    }
+    if (n.isBoolean()) {
+      return "a boolean";
+    }
+    if (n.isNull()) {
+      return "null";
+    }
+    return n.getNodeType().toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "unreadable";
+    }
+    int nl = s.indexOf('\n');
+    return abbreviate(nl < 0 ? s : s.substring(0, nl), 200);
+  }
+
+  static String abbreviate(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max - 3) + "...";
+  }
+
+  /** Hashes (DigestInputStream) and counts the raw bytes as they are read. */
+  private static final class CountingDigestStream extends DigestInputStream {
+    long count;
+
+    CountingDigestStream(InputStream in) {
+      super(in, sha256());
+    }
+
+    private static MessageDigest sha256() {
+      try {
+        return MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every Java runtime has SHA-256", e);
+      }
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      throw new IOException("skipping would leave bytes out of the digest");
+    }
+  }
+}
