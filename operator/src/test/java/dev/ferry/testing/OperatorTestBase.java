@@ -80,7 +80,9 @@ public abstract class OperatorTestBase {
           .until(() -> get(kind, name), r -> r != null && condition.test(r));
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       throw new AssertionError(kind.getSimpleName() + " " + name + " did not reach the expected state; last seen:\n"
-          + io.fabric8.kubernetes.client.utils.Serialization.asYaml(get(kind, name)), e);
+          + io.fabric8.kubernetes.client.utils.Serialization.asYaml(get(kind, name)) + "\nJobs: "
+          + client.batch().v1().jobs().inNamespace(NS).list().getItems().stream()
+              .map(j -> j.getMetadata().getName() + "=" + j.getStatus()).toList(), e);
     }
   }
 
