@@ -9,12 +9,14 @@ import java.util.List;
 
 /** One column of a dataset schema and the rules its values follow. */
 @ValidationRule(value = "!has(self.min) || !has(self.max) || self.min <= self.max", message = "min must not exceed max")
-@ValidationRule(value = "!has(self.values) || self.type == 'category'", message = "values applies only to type category")
-@ValidationRule(value = "(!has(self.min) && !has(self.max)) || self.type == 'number' || self.type == 'integer'",
+// type is optional (default number): read it only behind has(), or a column without it fails with "no such key".
+@ValidationRule(value = "!has(self.values) || (has(self.type) && self.type == 'category')", message = "values applies only to type category")
+@ValidationRule(value = "(!has(self.min) && !has(self.max)) || !has(self.type) || self.type == 'number' || self.type == 'integer'",
     message = "min and max apply only to type number or integer")
 public class ColumnSchema {
   @Required
-  @JsonPropertyDescription("Column name, as in the CSV header or the JSON Lines keys.")
+  @io.fabric8.generator.annotation.Size(min = 1, max = 128)
+  @JsonPropertyDescription("Column name, as in the CSV header or the JSON Lines keys; 1 to 128 characters.")
   public String name;
 
   @JsonPropertyDescription("Value type: number, integer, category, boolean (true/false/1/0) or string. Default number.")

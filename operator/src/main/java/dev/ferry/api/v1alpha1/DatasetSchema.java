@@ -14,6 +14,8 @@ public class DatasetSchema {
   @JsonPropertyDescription("Fewest data rows (header excluded) the dataset must have.")
   public Long minRows;
 
-  @JsonPropertyDescription("Columns the dataset must have; extra columns are allowed and summarised.")
+  // Bounded so the API server can afford the uniqueness rule above (its CEL cost grows with items squared times name length).
+  @io.fabric8.generator.annotation.Size(max = 400)
+  @JsonPropertyDescription("Columns the dataset must have (at most 400); extra columns are allowed and summarised.")
   public List<ColumnSchema> columns = new ArrayList<>();
 }

@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -17,4 +18,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Last Check", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".status.lastCheck.time")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
 public class DriftPolicy extends CustomResource<DriftPolicySpec, DriftPolicyStatus> implements Namespaced {
+  // Overridden only to carry descriptions: kubectl explain driftpolicy.spec / .status shows them.
+  @Override
+  @JsonPropertyDescription("What to compare, how often, which tests and thresholds, and what to do on drift or decay.")
+  public DriftPolicySpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription("The last check with per-feature scores, and the last action taken.")
+  public DriftPolicyStatus getStatus() {
+    return super.getStatus();
+  }
 }

@@ -28,7 +28,9 @@ public class DriftPolicySpec {
   @JsonPropertyDescription("Production data to compare with the baseline.")
   public DatasetSpec current;
 
-  @JsonPropertyDescription("Per-feature test and threshold. Default: every column but the label, test chosen by type.")
+  // Bounded so the API server can afford the uniqueness rule above (its CEL cost grows with items squared times name length).
+  @io.fabric8.generator.annotation.Size(max = 400)
+  @JsonPropertyDescription("Per-feature test and threshold (at most 400). Default: every column but the label, test chosen by type.")
   public List<FeatureTest> features = new ArrayList<>();
 
   @Min(0)
@@ -52,7 +54,8 @@ public class DriftPolicySpec {
   /** The test of one feature. */
   public static class FeatureTest {
     @Required
-    @JsonPropertyDescription("Column name.")
+    @io.fabric8.generator.annotation.Size(min = 1, max = 128)
+    @JsonPropertyDescription("Column name; 1 to 128 characters.")
     public String name;
     @JsonPropertyDescription("psi, ks, js, wasserstein, chi2 or linf. Default by column type.")
     public DriftTest test;

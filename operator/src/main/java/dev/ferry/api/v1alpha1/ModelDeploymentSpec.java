@@ -12,7 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Desired state of a ModelDeployment. */
-@ValidationRule(value = "!has(self.rollout) || self.rollout.strategy != 'Canary' || (has(self.rollout.steps) && size(self.rollout.steps) > 0)",
+// rollout.strategy is optional (default Recreate): read it only behind has().
+@ValidationRule(value = "!has(self.rollout) || !has(self.rollout.strategy) || self.rollout.strategy != 'Canary' || (has(self.rollout.steps) && size(self.rollout.steps) > 0)",
     message = "rollout.strategy Canary needs at least one rollout.steps entry")
 public class ModelDeploymentSpec {
   @Required

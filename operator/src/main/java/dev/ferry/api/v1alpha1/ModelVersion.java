@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -18,4 +19,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Run", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".spec.lineage.run")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
 public class ModelVersion extends CustomResource<ModelVersionSpec, ModelVersionStatus> implements Namespaced {
+  // Overridden only to carry descriptions: kubectl explain modelversion.spec / .status shows them.
+  @Override
+  @JsonPropertyDescription("The immutable record of the trained model: artifact, metrics, lineage and the gates it must pass.")
+  public ModelVersionSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription("The outcome of each gate and the version's stage in the delivery path.")
+  public ModelVersionStatus getStatus() {
+    return super.getStatus();
+  }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -18,4 +19,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Next Run", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".status.nextScheduledRun")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
 public class TrainingPipeline extends CustomResource<TrainingPipelineSpec, TrainingPipelineStatus> implements Namespaced {
+  // Overridden only to carry descriptions: kubectl explain trainingpipeline.spec / .status shows them.
+  @Override
+  @JsonPropertyDescription("How the model is trained (dataset, steps, validation gates) and when (schedule, dataset change).")
+  public TrainingPipelineSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription("What the operator observed: the last run, the next scheduled run and the conditions.")
+  public TrainingPipelineStatus getStatus() {
+    return super.getStatus();
+  }
 }

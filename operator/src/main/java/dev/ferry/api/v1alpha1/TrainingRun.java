@@ -1,5 +1,6 @@
 package dev.ferry.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -18,4 +19,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Model Version", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.modelVersion")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
 public class TrainingRun extends CustomResource<TrainingRunSpec, TrainingRunStatus> implements Namespaced {
+  // Overridden only to carry descriptions: kubectl explain trainingrun.spec / .status shows them.
+  @Override
+  @JsonPropertyDescription("Which pipeline to run and why, with optional per-run overrides. Immutable once created.")
+  public TrainingRunSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription("Progress of the run: its phase, each step's Job and result, and the ModelVersion it registered.")
+  public TrainingRunStatus getStatus() {
+    return super.getStatus();
+  }
 }
