@@ -48,8 +48,12 @@ public class ProcessContainerRunner implements ContainerRunner, AutoCloseable {
 
   /** The command that runs this program again, from its own class path. */
   public static List<String> selfCommand() {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return List.of(java, "-cp", System.getProperty("java.class.path"), "dev.ferry.Main");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // Absolute entries: the process runs in the example's folder, not where ferry was started.
+    String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        .map(entry -> Path.of(entry).toAbsolutePath().toString())
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    return List.of(javaBin, "-cp", classPath, "dev.ferry.Main");
   }
 
   public Path logFile(Pod pod) {

@@ -1,0 +1,95 @@
+package dev.ferry.local;
+
+import dev.ferry.operator.OperatorOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ferry local [DIR]}: the whole lifecycle on this machine, no cluster needed. */
+@Command(name = "local", mixinStandardHelpOptions = true, subcommands = LocalGetCommand.class,
+    description = {"Run Ferry with no cluster: an embedded Kubernetes API, the operator, and local processes for Jobs.",
+        "Applies every YAML in DIR (default examples/quickstart). Exit code: 0 all good, 1 a resource ended failed,"
+            + " 2 a manifest could not be applied or local mode could not start."})
+public class LocalCommand implements Callable<Integer> {
+  @Parameters(index = "0", arity = "0..1", defaultValue = "examples/quickstart", description = "Folder of manifests.")
+  Path dir;
+
+  @Option(names = "--exit-when-idle", description = "Stop when nothing runs and nothing is scheduled within --horizon.")
+  boolean exitWhenIdle;
+
+  @Option(names = "--horizon", defaultValue = "60s", converter = DurationConverter.class,
+      description = "How far ahead a scheduled run keeps --exit-when-idle waiting. Default ${DEFAULT-VALUE}.")
+  Duration horizon;
+
+  @Option(names = "--timeout", defaultValue = "30m", converter = DurationConverter.class,
+      description = "Longest --exit-when-idle waits. Default ${DEFAULT-VALUE}.")
+  Duration timeout;
+
+  @Option(names = "--dump", description = "Write every object (custom resources, Jobs, Pods, events) as YAML here at the end.")
+  Path dump;
+
+  @Option(names = "--port", defaultValue = "0", description = "Port of the embedded API server; 0 picks a free one.")
+  int port;
+
+  @Mixin
+  OperatorOptions operatorOptions = new OperatorOptions();
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    // The progress table tells the story; the operator's own info lines would drown it.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    System.setProperty("org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils", "error");
+    if (!Files.isDirectory(dir)) {
+      System.err.println("error: " + dir + " is not a folder of manifests");
+      return 2;
+    }
+    LocalMode local = new LocalMode(new LocalMode.Options(dir, port, horizon, operatorOptions.toConfig(),
+        ProcessContainerRunner.selfCommand(), System.out));
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stop.countDown();
+      local.close();
+    }, "ferry-local-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    List<String> problems;
+    try {
+      problems = local.start();
+    } catch (IOException e) {
+      System.err.println("error: " + e.getMessage());
+      local.close();
+      return 2;
+    }
+    if (!exitWhenIdle) {
+      System.out.println("ferry local: running; Ctrl-C stops everything");
+      stop.await();
+      return 0;
+    }
+    local.awaitIdle(timeout);
+    List<String> failures = local.failures();
+    if (dump != null) {
+      local.dump(dump);
+      System.out.println("ferry local: wrote every object to " + dump);
+    }
+    failures.forEach(f -> System.out.println("failed: " + f));
+    System.out.println("ferry local: idle; " + (failures.isEmpty() ? "nothing failed" : failures.size() + " failed"));
+    Runtime.getRuntime().removeShutdownHook(hook);
+    local.close();
+    return !failures.isEmpty() ? 1 : problems.isEmpty() ? 0 : 2;
+  }
+
+  /** Reads 30s, 5m, 1h. */
+  public static class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return Duration.parse("PT" + value.toUpperCase());
+    }
+  }
+}

@@ -1,0 +1,214 @@
+package dev.ferry.local;
+
+import dev.ferry.api.v1alpha1.DriftPolicy;
+import dev.ferry.api.v1alpha1.FerryStatus;
+import dev.ferry.api.v1alpha1.ModelDeployment;
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.TrainingPipeline;
+import dev.ferry.api.v1alpha1.TrainingRun;
+import dev.ferry.api.v1alpha1.TrainingRunStatus.Phase;
+import dev.ferry.kube.Conditions;
+import dev.ferry.kube.Times;
+import dev.ferry.operator.FerryConfig;
+import dev.ferry.operator.FerryOperator;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Ferry's main job on one machine: an embedded API server, the production operator wiring, and
+ * the small controllers that play the cluster (Jobs as local processes, garbage collection),
+ * with a live view of what happens. Nothing here is on the operator's code path.
+ */
+public final class LocalMode implements AutoCloseable {
+  /** Kinds written by {@code --dump} and checked for failures. */
+  static final List<Class<? extends HasMetadata>> KINDS = List.of(TrainingPipeline.class, TrainingRun.class,
+      ModelVersion.class, ModelDeployment.class, DriftPolicy.class, Job.class, Pod.class,
+      io.fabric8.kubernetes.api.model.ConfigMap.class, io.fabric8.kubernetes.api.model.Event.class);
+
+  /** How the local mode runs. */
+  public record Options(Path dir, int port, Duration idleHorizon, FerryConfig config, List<String> selfCommand,
+      PrintStream out) {
+  }
+
+  private final Options options;
+  private final Path stateDir;
+  private final Path runDir;
+  private EmbeddedApiServer api;
+  private ProcessContainerRunner runner;
+  private LocalJobController jobs;
+  private LocalGarbageCollector gc;
+  private FerryOperator operator;
+  private ProgressView view;
+  private final List<String> problems = new ArrayList<>();
+
+  public LocalMode(Options options) {
+    this.options = options;
+    this.stateDir = options.dir().toAbsolutePath().resolve(".ferry-local");
+    this.runDir = stateDir.resolve("runs").resolve(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+        .withZone(ZoneOffset.UTC).format(Instant.now()));
+  }
+
+  public static Path kubeconfig(Path dir) {
+    return dir.toAbsolutePath().resolve(".ferry-local").resolve("kubeconfig");
+  }
+
+  /** Starts everything and applies the folder's manifests; returns the problems found in them. */
+  public List<String> start() throws IOException {
+    LocalMapping mapping = LocalMapping.load(options.dir());
+    Files.createDirectories(runDir);
+    api = EmbeddedApiServer.start(options.port());
+    writeKubeconfig();
+    KubernetesClient client = api.client();
+    runner = new ProcessContainerRunner(mapping, options.config().ferryImage(), options.selfCommand(), runDir);
+    view = new ProgressView(client, options.out(), pod -> options.dir().toAbsolutePath().relativize(runner.logFile(pod))
+        .toString()).start();
+    jobs = new LocalJobController(client, runner, Clock.systemUTC(), 4).start();
+    gc = new LocalGarbageCollector(client).start(500);
+    operator = new FerryOperator(client, options.config(), Clock.systemUTC(), false).start();
+    options.out().println("ferry local: API server " + api.url() + "  kubeconfig " + kubeconfig(options.dir())
+        + "  pod logs " + runDir.resolve("pods"));
+
+    ManifestLoader.Result manifests = ManifestLoader.load(options.dir());
+    problems.addAll(manifests.problems());
+    for (HasMetadata object : manifests.objects()) {
+      try {
+        client.resource(object).create();
+      } catch (KubernetesClientException e) {
+        problems.add(object.getKind() + "/" + object.getMetadata().getName() + ": not applied: " + e.getMessage());
+      }
+    }
+    problems.forEach(p -> options.out().println("error: " + p));
+    return List.copyOf(problems);
+  }
+
+  private void writeKubeconfig() throws IOException {
+    String config = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: ferry-local
+          cluster: {server: %s}
+        contexts:
+        - name: ferry-local
+          context: {cluster: ferry-local, user: ferry-local, namespace: default}
+        current-context: ferry-local
+        users:
+        - name: ferry-local
+          user: {}
+        """.formatted(api.url().replaceAll("/$", ""));
+    Files.writeString(kubeconfig(options.dir()), config);
+  }
+
+  public KubernetesClient client() {
+    return api.client();
+  }
+
+  public Path runDir() {
+    return runDir;
+  }
+
+  /** Waits until nothing runs and nothing is due within the idle horizon, for two looks in a row. */
+  public void awaitIdle(Duration timeout) throws InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    int quiet = 0;
+    while (Instant.now().isBefore(deadline)) {
+      quiet = isIdle() ? quiet + 1 : 0;
+      if (quiet >= 3) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    options.out().println("ferry local: still busy after " + timeout.toSeconds() + " s; stopping anyway");
+  }
+
+  boolean isIdle() {
+    KubernetesClient client = api.client();
+    if (jobs.activeJobs() > 0) {
+      return false;
+    }
+    Instant horizon = Instant.now().plus(options.idleHorizon());
+    boolean jobsDone = client.batch().v1().jobs().inAnyNamespace().list().getItems().stream()
+        .allMatch(j -> j.getStatus() != null && j.getStatus().getConditions() != null
+            && !j.getStatus().getConditions().isEmpty());
+    boolean runsDone = client.resources(TrainingRun.class).inAnyNamespace().list().getItems().stream()
+        .allMatch(r -> r.getStatus() != null && (r.getStatus().phase == Phase.Succeeded
+            || r.getStatus().phase == Phase.Failed || !Conditions.isTrue(r.getStatus(), Conditions.READY)));
+    boolean versionsJudged = client.resources(ModelVersion.class).inAnyNamespace().list().getItems().stream()
+        .allMatch(v -> v.getStatus() != null && Conditions.find(v.getStatus(), "Validated").isPresent());
+    boolean pipelinesSettled = client.resources(TrainingPipeline.class).inAnyNamespace().list().getItems().stream()
+        .allMatch(p -> p.getStatus() != null && Objects.equals(p.getStatus().observedGeneration,
+            p.getMetadata().getGeneration()) && (p.getStatus().nextScheduledRun == null
+            || Times.parse(p.getStatus().nextScheduledRun).isAfter(horizon)));
+    return jobsDone && runsDone && versionsJudged && pipelinesSettled;
+  }
+
+  /** Resources that ended failed: failed runs, rejected versions, anything not Ready. */
+  public List<String> failures() {
+    List<String> failed = new ArrayList<>();
+    for (Class<? extends HasMetadata> kind : KINDS) {
+      for (HasMetadata object : api.client().resources(kind).inAnyNamespace().list().getItems()) {
+        String name = object.getKind() + "/" + object.getMetadata().getName();
+        if (object instanceof TrainingRun run && run.getStatus() != null && run.getStatus().phase == Phase.Failed) {
+          failed.add(name + ": " + Conditions.find(run.getStatus(), "Succeeded").map(c -> c.getMessage()).orElse(""));
+        } else if (object instanceof ModelVersion version && version.getStatus() != null
+            && Conditions.find(version.getStatus(), "Validated").filter(c -> "False".equals(c.getStatus())).isPresent()) {
+          failed.add(name + ": not validated: " + Conditions.find(version.getStatus(), "Validated").get().getMessage());
+        } else if (object instanceof io.fabric8.kubernetes.client.CustomResource<?, ?> resource
+            && resource.getStatus() instanceof FerryStatus status
+            && Conditions.find(status, Conditions.READY).filter(c -> "False".equals(c.getStatus())).isPresent()) {
+          failed.add(name + ": " + Conditions.find(status, Conditions.READY).get().getReason() + ": "
+              + Conditions.find(status, Conditions.READY).get().getMessage());
+        }
+      }
+    }
+    return failed;
+  }
+
+  /** Writes every object as YAML, one file per kind. */
+  public void dump(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    for (Class<? extends HasMetadata> kind : KINDS) {
+      List<? extends HasMetadata> items = api.client().resources(kind).inAnyNamespace().list().getItems();
+      StringBuilder yaml = new StringBuilder();
+      for (HasMetadata item : items) {
+        yaml.append(Serialization.asYaml(item));
+      }
+      Files.writeString(dir.resolve(kind.getSimpleName().toLowerCase() + "s.yaml"), yaml.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    if (runner != null) {
+      runner.close();
+    }
+    for (AutoCloseable part : new AutoCloseable[] {view, jobs, gc, operator}) {
+      try {
+        if (part != null) {
+          part.close();
+        }
+      } catch (Exception e) {
+        // Shutting down: nothing more to do with a part that failed to stop.
+      }
+    }
+    if (api != null) {
+      api.close();
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package dev.ferry.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import dev.ferry.api.v1alpha1.DriftPolicy;
+import dev.ferry.api.v1alpha1.Ferry;
+import dev.ferry.api.v1alpha1.ModelDeployment;
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.TrainingPipeline;
+import dev.ferry.api.v1alpha1.TrainingRun;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Reads the manifests of a folder one document at a time, so a document that does not parse,
+ * names an unknown kind or does not fit its kind's schema is reported with its file and line,
+ * and every other document still loads.
+ */
+public final class ManifestLoader {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+      Ferry.API_VERSION + "/TrainingPipeline", TrainingPipeline.class,
+      Ferry.API_VERSION + "/TrainingRun", TrainingRun.class,
+      Ferry.API_VERSION + "/ModelVersion", ModelVersion.class,
+      Ferry.API_VERSION + "/ModelDeployment", ModelDeployment.class,
+      Ferry.API_VERSION + "/DriftPolicy", DriftPolicy.class,
+      "v1/ConfigMap", ConfigMap.class,
+      "v1/Secret", Secret.class);
+
+  private ManifestLoader() {
+  }
+
+  /** What a folder holds: the objects that loaded, and a message for each document that did not. */
+  public record Result(List<HasMetadata> objects, List<String> problems) {
+  }
+
+  public static Result load(Path dir) throws IOException {
+    List<HasMetadata> objects = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+          .filter(p -> !p.getFileName().toString().equals(LocalMapping.FILE_NAME))
+          .sorted().toList();
+    }
+    for (Path file : files) {
+      loadFile(file, objects, problems);
+    }
+    return new Result(objects, problems);
+  }
+
+  static void loadFile(Path file, List<HasMetadata> objects, List<String> problems) {
+    try (YAMLParser parser = (YAMLParser) YAML.getFactory().createParser(file.toFile())) {
+      int index = 0;
+      while (true) {
+        int line;
+        JsonNode doc;
+        try {
+          if (parser.nextToken() == null) {
+            break;
+          }
+          line = parser.currentLocation().getLineNr();
+          doc = YAML.readTree(parser);
+        } catch (IOException e) {
+          problems.add(file + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+          return;
+        }
+        index++;
+        if (doc == null || doc.isNull() || doc.isEmpty()) {
+          continue;
+        }
+        String at = file + " (document " + index + ", line " + line + ")";
+        String apiVersion = doc.path("apiVersion").asText("");
+        String kind = doc.path("kind").asText("");
+        String name = doc.path("metadata").path("name").asText("");
+        Class<? extends HasMetadata> type = KINDS.get(apiVersion + "/" + kind);
+        if (type == null) {
+          problems.add(at + ": unknown kind " + (kind.isEmpty() ? "(none)" : kind) + " of apiVersion "
+              + (apiVersion.isEmpty() ? "(none)" : apiVersion) + "; local mode knows " + String.join(", ",
+              KINDS.keySet().stream().sorted().toList()));
+          continue;
+        }
+        if (name.isEmpty()) {
+          problems.add(at + ": " + kind + " has no metadata.name");
+          continue;
+        }
+        try {
+          HasMetadata object = Serialization.jsonMapper().treeToValue(doc, type);
+          if (object.getMetadata().getNamespace() == null) {
+            object.getMetadata().setNamespace("default");
+          }
+          objects.add(object);
+        } catch (IOException | IllegalArgumentException e) {
+          problems.add(at + ": " + kind + "/" + name + " does not fit its schema: "
+              + e.getMessage().lines().findFirst().orElse(""));
+        }
+      }
+    } catch (IOException e) {
+      problems.add(file + ": cannot be read: " + e.getMessage());
+    }
+  }
+}
