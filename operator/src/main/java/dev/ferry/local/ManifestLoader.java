@@ -60,6 +60,19 @@ public final class ManifestLoader {
     return new Result(objects, problems);
   }
 
+  /** spec.steps[0].name, from the path Jackson followed to the bad value. */
+  static String fieldPath(com.fasterxml.jackson.databind.JsonMappingException e) {
+    StringBuilder path = new StringBuilder();
+    for (var reference : e.getPath()) {
+      if (reference.getFieldName() != null) {
+        path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
+      } else if (reference.getIndex() >= 0) {
+        path.append('[').append(reference.getIndex()).append(']');
+      }
+    }
+    return path.length() == 0 ? "the root" : path.toString();
+  }
+
   static void loadFile(Path file, List<HasMetadata> objects, List<String> problems) {
     try (YAMLParser parser = (YAMLParser) YAML.getFactory().createParser(file.toFile())) {
       int index = 0;
@@ -72,8 +85,9 @@ public final class ManifestLoader {
           }
           line = parser.currentLocation().getLineNr();
           doc = YAML.readTree(parser);
-        } catch (IOException e) {
-          problems.add(file + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          problems.add(file + ", line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
+              + ": not valid YAML: " + e.getOriginalMessage().lines().findFirst().orElse(""));
           return;
         }
         index++;
@@ -101,6 +115,9 @@ public final class ManifestLoader {
             object.getMetadata().setNamespace("default");
           }
           objects.add(object);
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+          problems.add(at + ": " + kind + "/" + name + " does not fit its schema at " + fieldPath(e) + ": "
+              + e.getOriginalMessage().lines().findFirst().orElse(""));
         } catch (IOException | IllegalArgumentException e) {
           problems.add(at + ": " + kind + "/" + name + " does not fit its schema: "
               + e.getMessage().lines().findFirst().orElse(""));

@@ -1,0 +1,225 @@
+package dev.ferry.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.TrainingPipeline;
+import dev.ferry.api.v1alpha1.TrainingRun;
+import dev.ferry.kube.Conditions;
+import dev.ferry.operator.FerryConfig;
+import dev.ferry.testing.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The local mode, for real: steps run as local processes, as a newcomer's first command runs them. */
+class LocalModeTest {
+  @TempDir
+  Path work;
+
+  private final ByteArrayOutputStream output = new ByteArrayOutputStream();
+
+  private LocalMode localMode(Path dir) {
+    return new LocalMode(new LocalMode.Options(dir, 0, Duration.ofSeconds(60), FerryConfig.defaults(),
+        ProcessContainerRunner.selfCommand(), new PrintStream(output, true, StandardCharsets.UTF_8)));
+  }
+
+  private Path copyQuickstart() throws IOException {
+    Path source = Fixtures.projectRoot().resolve("examples/quickstart");
+    Path target = work.resolve("quickstart");
+    try (Stream<Path> files = Files.walk(source)) {
+      for (Path file : files.filter(p -> !p.toString().contains(".ferry-local")).toList()) {
+        Path to = target.resolve(source.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(file, to);
+        }
+      }
+    }
+    return target;
+  }
+
+  @Test
+  void quickstartTrainsARealModelToAValidatedVersionWithFullLineage() throws Exception {
+    Path dir = copyQuickstart();
+    try (LocalMode local = localMode(dir)) {
+      assertThat(local.start()).isEmpty();
+      local.awaitIdle(Duration.ofMinutes(3));
+
+      ModelVersion version = local.client().resources(ModelVersion.class).inNamespace("default").withName("churn-v1").get();
+      assertThat(version).as("output:\n" + output).isNotNull();
+      assertThat(Conditions.isTrue(version.getStatus(), "Validated")).as(output.toString()).isTrue();
+      assertThat(version.getSpec().metrics.get("auc")).isBetween(0.75, 0.95);
+      assertThat(version.getSpec().metrics.get("accuracy")).isBetween(0.7, 1.0);
+      assertThat(version.getSpec().metrics.get("rows")).isEqualTo(5000.0);
+      var lineage = version.getSpec().lineage;
+      assertThat(lineage.dataset.digest).isEqualTo(sha256(dir.resolve("data/churn.csv")));
+      assertThat(lineage.trigger).isEqualTo("DatasetChange");
+      assertThat(lineage.hyperparameters).containsEntry("epochs", "200");
+      assertThat(lineage.images).extracting(i -> i.step).containsExactly("validate", "train", "evaluate");
+      assertThat(version.getSpec().artifact.uri).isEqualTo("pvc://models/churn/runs/churn-data-g1/");
+      assertThat(dir.resolve(".ferry-local/models/churn/runs/churn-data-g1/model.json")).exists();
+      assertThat(local.failures()).isEmpty();
+      assertThat(output.toString()).contains("ModelVersion", "churn-v1", "Validated=True", "log: ");
+      assertThat(Files.list(local.runDir().resolve("pods/default")).map(p -> p.getFileName().toString()))
+          .contains("churn-data-g1-train-0.log");
+
+      String get = runGet(dir, "mv");
+      assertThat(get).contains("churn-v1", "Validated=True");
+
+      local.client().resources(TrainingPipeline.class).inNamespace("default").withName("churn").delete();
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+        assertThat(local.client().resources(TrainingRun.class).inAnyNamespace().list().getItems()).isEmpty();
+        assertThat(local.client().batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
+        assertThat(local.client().pods().inAnyNamespace().list().getItems()).isEmpty();
+      });
+      assertThat(local.client().resources(ModelVersion.class).inAnyNamespace().list().getItems()).hasSize(1);
+    }
+  }
+
+  private String runGet(Path dir, String kind) {
+    PrintStream previous = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      int code = new CommandLine(new LocalGetCommand()).execute(kind, "--dir", dir.toString());
+      assertThat(code).isZero();
+    } finally {
+      System.setOut(previous);
+    }
+    return captured.toString(StandardCharsets.UTF_8);
+  }
+
+  private static String sha256(Path file) throws Exception {
+    return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+
+  /** A folder with one single-step pipeline per failure mode, each mapped to a shell command. */
+  private Path failingSteps() throws IOException {
+    Path dir = work.resolve("failing");
+    Files.createDirectories(dir.resolve("data"));
+    Files.writeString(dir.resolve("data/d.csv"), "x\n1\n");
+    Files.writeString(dir.resolve(LocalMapping.FILE_NAME), """
+        images:
+          local/exit1:
+            command: [sh, -c, 'echo "loss exploded" >&2; exit 1']
+          local/malformed:
+            command: [sh, -c, 'echo "{not json" > "$FERRY_RESULT_PATH"']
+          local/slow:
+            command: [sleep, "30"]
+        volumes:
+          data: data
+        """);
+    StringBuilder yaml = new StringBuilder();
+    for (String[] p : List.of(new String[] {"exits", "local/exit1", "0"}, new String[] {"garbles", "local/malformed", "0"},
+        new String[] {"hangs", "local/slow", "2"}, new String[] {"unmapped", "registry.example/nowhere:1", "0"})) {
+      yaml.append("""
+          apiVersion: ferry.dev/v1alpha1
+          kind: TrainingPipeline
+          metadata: {name: %s}
+          spec:
+            model: m-%s
+            dataset: {uri: pvc://data/d.csv}
+            artifacts: {uri: pvc://data/models}
+            triggers: {onDatasetChange: true}
+            stepDefaults: {activeDeadlineSeconds: %s}
+            steps:
+            - name: only
+              image: %s
+          ---
+          """.formatted(p[0], p[0], p[2].equals("0") ? "600" : p[2], p[1]));
+    }
+    Files.writeString(dir.resolve("pipelines.yaml"), yaml.toString());
+    return dir;
+  }
+
+  @Test
+  void failingStepsFailTheirRunsWithTheStepNameAndWhyAndTheExitCodeSaysSo() throws Exception {
+    Path dir = failingSteps();
+    Path dump = work.resolve("dump");
+    PrintStream previous = System.out;
+    System.setOut(new PrintStream(output, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = new CommandLine(new LocalCommand()).execute(dir.toString(), "--exit-when-idle", "--dump", dump.toString());
+    } finally {
+      System.setOut(previous);
+    }
+    String out = output.toString(StandardCharsets.UTF_8);
+    assertThat(code).as(out).isEqualTo(1);
+    assertThat(out).contains("failed: TrainingRun/exits-data-g1: step only failed (exit code 1)", "loss exploded");
+    assertThat(out).contains("failed: TrainingRun/garbles-data-g1: step only failed", "malformed result");
+    assertThat(out).contains("failed: TrainingRun/hangs-data-g1: step only failed", "DeadlineExceeded");
+    assertThat(out).contains("failed: TrainingRun/unmapped-data-g1: step only failed",
+        "image registry.example/nowhere:1 is not mapped to a local command", LocalMapping.FILE_NAME);
+    assertThat(dump.resolve("trainingruns.yaml")).content().contains("exits-data-g1", "phase: \"Failed\"");
+    assertThat(dump.resolve("pods.yaml")).exists();
+    assertThat(dump.resolve("jobs.yaml")).content().contains("BackoffLimitExceeded", "DeadlineExceeded");
+  }
+
+  @Test
+  void badManifestsAreNamedAndTheRestStillRuns() throws Exception {
+    Path dir = work.resolve("bad");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("a-broken.yaml"), "apiVersion: ferry.dev/v1alpha1\nkind: [unclosed\n");
+    Files.writeString(dir.resolve("b-mixed.yaml"), """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: w}
+        ---
+        apiVersion: ferry.dev/v1alpha1
+        kind: TrainingPipeline
+        metadata: {name: misfit}
+        spec: {model: m, steps: 5}
+        ---
+        apiVersion: ferry.dev/v1alpha1
+        kind: TrainingPipeline
+        metadata: {name: dupes}
+        spec:
+          model: m
+          dataset: {uri: /data.csv}
+          steps: [{name: a, image: x}, {name: a, image: y}]
+        """);
+    try (LocalMode local = localMode(dir)) {
+      List<String> problems = local.start();
+      assertThat(problems).hasSize(3);
+      assertThat(problems.get(0)).contains("a-broken.yaml, line 2", "not valid YAML");
+      assertThat(problems.get(1)).contains("b-mixed.yaml", "document 1", "unknown kind Widget");
+      assertThat(problems.get(2)).contains("b-mixed.yaml", "document 2", "TrainingPipeline/misfit", "at spec.steps");
+      TrainingPipeline dupes = await().atMost(Duration.ofSeconds(20)).until(
+          () -> local.client().resources(TrainingPipeline.class).inNamespace("default").withName("dupes").get(),
+          p -> p != null && p.getStatus() != null);
+      var ready = Conditions.find(dupes.getStatus(), "Ready").orElseThrow();
+      assertThat(ready.getReason()).isEqualTo("InvalidSpec");
+      assertThat(ready.getMessage()).contains("spec.steps[1].name: duplicate step name \"a\"");
+    }
+  }
+
+  @Test
+  void terminationMessagesAreTruncatedAt4KiBAsTheKubeletDoes() {
+    String long5k = "x".repeat(5000);
+    assertThat(LocalJobController.truncate(long5k)).hasSize(4096);
+    assertThat(LocalJobController.truncate("short")).isEqualTo("short");
+  }
+
+  @Test
+  void ferryImageMapsToThisProgram() {
+    assertThat(ProcessContainerRunner.selfCommand()).contains("dev.ferry.Main");
+    assertThat(Set.of(ProcessContainerRunner.selfCommand().get(2).split(java.io.File.pathSeparator)))
+        .allSatisfy(entry -> assertThat(Path.of(entry)).isAbsolute());
+  }
+}
