@@ -246,4 +246,40 @@ class ContinuousTrainingTest extends OperatorTestBase {
       assertThat(dev.ferry.kube.RestrictedPodSecurity.violations(pod.getSpec())).as(pod.getMetadata().getName()).isEmpty();
     }
   }
+
+  @Test
+  void aChallengerThatDoesNotBeatProductionIsNotValidated() {
+    TrainingPipeline pipeline = pipeline("churn");
+    pipeline.getSpec().validation.mustBeatProduction = new dev.ferry.api.v1alpha1.MustBeatProduction();
+    pipeline.getSpec().validation.mustBeatProduction.metric = "auc";
+    create(pipeline);
+    ModelVersion champion = new ModelVersion();
+    champion.getMetadata().setName("churn-v1");
+    champion.getMetadata().setLabels(Map.of(Ferry.LABEL_MODEL, "churn"));
+    champion.setSpec(new dev.ferry.api.v1alpha1.ModelVersionSpec());
+    champion.getSpec().model = "churn";
+    champion.getSpec().version = 1L;
+    champion.getSpec().artifact = new dev.ferry.api.v1alpha1.ModelVersionSpec.Artifact();
+    champion.getSpec().artifact.uri = "pvc://models/churn/by-hand/";
+    champion.getSpec().metrics = Map.of("auc", 0.95);
+    create(champion);
+    var deployment = new dev.ferry.api.v1alpha1.ModelDeployment();
+    deployment.getMetadata().setName("churn");
+    deployment.setSpec(new dev.ferry.api.v1alpha1.ModelDeploymentSpec());
+    deployment.getSpec().model = "churn";
+    deployment = create(deployment);
+    deployment.setStatus(new dev.ferry.api.v1alpha1.ModelDeploymentStatus());
+    deployment.getStatus().productionVersion = 1L;
+    client.resource(deployment).updateStatus();
+
+    scriptHappyPath(0.91);
+    create(manualRun("churn-r1", "churn"));
+    TrainingRun run = awaitRunFinished("churn-r1");
+    assertThat(run.getStatus().modelVersion).isEqualTo("churn-v2");
+    ModelVersion challenger = awaitValidation("churn-v2");
+    assertThat(challenger.getSpec().lineage.parentVersion).isEqualTo(1L);
+    var validated = Conditions.find(challenger.getStatus(), "Validated").orElseThrow();
+    assertThat(validated.getStatus()).isEqualTo("False");
+    assertThat(validated.getMessage()).contains("mustBeatProduction", "does not beat v1 (0.95)");
+  }
 }
