@@ -3,6 +3,8 @@ package dev.ferry.operator;
 import dev.ferry.pipeline.TrainingPipelineReconciler;
 import dev.ferry.pipeline.TrainingRunReconciler;
 import dev.ferry.registry.ModelVersionReconciler;
+import dev.ferry.serving.AnalysisRunner;
+import dev.ferry.serving.ModelDeploymentReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
@@ -20,6 +22,12 @@ public final class FerryOperator implements AutoCloseable {
   private final Operator operator;
 
   public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop) {
+    this(client, config, clock, closeClientOnStop,
+        check -> new dev.ferry.serving.RolloutPlanner.AnalysisResult(check.name, false, "PENDING-WIRING"));
+  }
+
+  public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop,
+      AnalysisRunner analysis) {
     this.operator = new Operator(o -> o
         .withKubernetesClient(client)
         .withCloseClientOnStop(closeClientOnStop)
@@ -34,6 +42,7 @@ public final class FerryOperator implements AutoCloseable {
     operator.register(new TrainingPipelineReconciler(client, clock), namespaces::accept);
     operator.register(new TrainingRunReconciler(client, config, clock), namespaces::accept);
     operator.register(new ModelVersionReconciler(client, clock), namespaces::accept);
+    operator.register(new ModelDeploymentReconciler(client, config, clock, analysis), namespaces::accept);
   }
 
   public FerryOperator start() {

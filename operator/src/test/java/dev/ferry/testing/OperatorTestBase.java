@@ -7,6 +7,7 @@ import dev.ferry.api.v1alpha1.TrainingPipeline;
 import dev.ferry.api.v1alpha1.TrainingRun;
 import dev.ferry.kube.Conditions;
 import dev.ferry.local.EmbeddedApiServer;
+import dev.ferry.local.LocalDeploymentController;
 import dev.ferry.local.LocalGarbageCollector;
 import dev.ferry.local.LocalJobController;
 import dev.ferry.operator.FerryConfig;
@@ -35,6 +36,12 @@ public abstract class OperatorTestBase {
   protected FerryOperator operator;
   protected LocalJobController jobs;
   protected LocalGarbageCollector gc;
+  protected LocalDeploymentController deployments;
+  /** Server images whose pods never become ready; every other image is ready at once. */
+  protected final java.util.Set<String> neverReady = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** What the canary analysis measures; tests replace it. */
+  protected volatile dev.ferry.serving.AnalysisRunner analysis =
+      check -> new dev.ferry.serving.RolloutPlanner.AnalysisResult(check.name, true, check.name + " ok");
 
   @BeforeEach
   void startCluster() {
@@ -44,11 +51,23 @@ public abstract class OperatorTestBase {
     runner = new ScriptedRunner();
     jobs = new LocalJobController(client, runner, clock, 8).start();
     gc = new LocalGarbageCollector(client).start(200);
+    deployments = new LocalDeploymentController(client, new dev.ferry.local.ServerRunner() {
+      @Override
+      public int ensureRunning(io.fabric8.kubernetes.api.model.apps.Deployment d) {
+        String image = d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        return neverReady.contains(image) ? 0 : d.getSpec().getReplicas();
+      }
+
+      @Override
+      public void stop(io.fabric8.kubernetes.api.model.apps.Deployment d) {
+      }
+    }).start(300);
     startOperator();
   }
 
   protected void startOperator() {
-    operator = new FerryOperator(client, new FerryConfig(FERRY_IMAGE, Set.of()), clock, false).start();
+    operator = new FerryOperator(client, new FerryConfig(FERRY_IMAGE, Set.of()), clock, false,
+        check -> analysis.check(check)).start();
   }
 
   protected void stopOperator() {
@@ -62,6 +81,7 @@ public abstract class OperatorTestBase {
     }
     jobs.close();
     gc.close();
+    deployments.close();
     api.close();
   }
 

@@ -56,7 +56,8 @@ public final class ScriptedRunner implements ContainerRunner {
 
   @Override
   public Exit run(Pod pod, Container container, Duration timeout) throws InterruptedException {
-    String step = pod.getMetadata().getLabels().get(Ferry.LABEL_STEP);
+    // Pipeline steps are keyed by their step name, other Jobs (smoke tests) by their container's name.
+    String step = pod.getMetadata().getLabels().getOrDefault(Ferry.LABEL_STEP, container.getName());
     started.add(pod.getMetadata().getName());
     CountDownLatch hold = holds.get(step);
     if (hold != null) {

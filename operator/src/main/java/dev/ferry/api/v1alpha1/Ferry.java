@@ -18,8 +18,17 @@ public final class Ferry {
   public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String MANAGED_BY = "ferry";
 
-  /** Annotation on a TrainingPipeline: set it to any new value to start a run now. */
-  public static final String ANNOTATION_RUN_NOW = GROUP + "/run-now";
+  /** Label on serving objects: the ModelDeployment they belong to. */
+  public static final String LABEL_DEPLOYMENT = GROUP + "/deployment";
+  /** Label on serving objects: the model version they serve. */
+  public static final String LABEL_VERSION = GROUP + "/version";
+  /** Label on serving pods: staging or production; the production Service selects production. */
+  public static final String LABEL_TRACK = GROUP + "/track";
+
+  /** Annotation on a ModelDeployment: approve candidate N ({@code kubectl annotate md churn ferry.dev/approve=8}). */
+  public static final String ANNOTATION_APPROVE = GROUP + "/approve";
+  /** Annotation on a ModelDeployment: any new value returns production to its previous good version. */
+  public static final String ANNOTATION_ROLLBACK = GROUP + "/rollback";
 
   private Ferry() {
   }

@@ -10,6 +10,8 @@ public class ModelDeploymentStatus extends FerryStatus {
   public String phase;
   @JsonPropertyDescription("Version serving production traffic.")
   public Long productionVersion;
+  @JsonPropertyDescription("When the production version started serving (RFC 3339).")
+  public String productionSince;
   @JsonPropertyDescription("Version on its way to production.")
   public Long candidateVersion;
   @JsonPropertyDescription("The canary in progress.")
@@ -18,6 +20,28 @@ public class ModelDeploymentStatus extends FerryStatus {
   public List<HistoryEntry> history = new ArrayList<>();
   @JsonPropertyDescription("In-cluster URL of the production Service.")
   public String url;
+  @JsonPropertyDescription("Version the staging Service points at.")
+  public Long stagingVersion;
+  @JsonPropertyDescription("When the candidate entered its current phase (RFC 3339); the progress deadline counts from it.")
+  public String phaseSince;
+  @JsonPropertyDescription("The candidate's smoke test.")
+  public SmokeTest smokeTest;
+  @JsonPropertyDescription("Versions that failed here (smoke test, analysis, readiness, rollback) and are never picked again.")
+  public List<Long> rejectedVersions = new ArrayList<>();
+  @JsonPropertyDescription("The last ferry.dev/rollback annotation value acted on.")
+  public String handledRollback;
+
+  /** The smoke test of a candidate. */
+  public static class SmokeTest {
+    @JsonPropertyDescription("Version tested.")
+    public Long version;
+    @JsonPropertyDescription("The Job that ran it.")
+    public String job;
+    @JsonPropertyDescription("Running, Passed or Failed.")
+    public String result;
+    @JsonPropertyDescription("What the smoke test said.")
+    public String message;
+  }
 
   /** A canary in progress. */
   public static class Canary {
@@ -27,8 +51,14 @@ public class ModelDeploymentStatus extends FerryStatus {
     public Integer weight;
     @JsonPropertyDescription("Index of the current step, from 0.")
     public Integer step;
-    @JsonPropertyDescription("When the current step started (RFC 3339).")
+    @JsonPropertyDescription("When the current step's replicas were ready and its pause began (RFC 3339).")
     public String stepStartedAt;
+    @JsonPropertyDescription("Failed or inconclusive analysis measurements so far.")
+    public Integer analysisFailures = 0;
+    @JsonPropertyDescription("When the analysis metrics were last measured (RFC 3339).")
+    public String lastAnalysisAt;
+    @JsonPropertyDescription("What the last analysis said.")
+    public String lastAnalysis;
   }
 
   /** One version that served production. */
@@ -39,7 +69,7 @@ public class ModelDeploymentStatus extends FerryStatus {
     public String from;
     @JsonPropertyDescription("When it stopped serving (RFC 3339).")
     public String to;
-    @JsonPropertyDescription("Replaced or RolledBack.")
+    @JsonPropertyDescription("Replaced (a newer version took over) or RolledBack.")
     public String outcome;
   }
 }

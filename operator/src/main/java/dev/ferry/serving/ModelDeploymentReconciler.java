@@ -1,0 +1,255 @@
+package dev.ferry.serving;
+
+import dev.ferry.api.v1alpha1.Ferry;
+import dev.ferry.api.v1alpha1.MetricCheck;
+import dev.ferry.api.v1alpha1.ModelDeployment;
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.ModelVersionStatus;
+import dev.ferry.kube.Conditions;
+import dev.ferry.kube.EventRecorder;
+import dev.ferry.kube.StatusWriter;
+import dev.ferry.operator.FerryConfig;
+import dev.ferry.pipeline.StepOutcome;
+import dev.ferry.pipeline.StepResult;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Serves a model: observes versions, Deployments, the smoke Job and (during a canary) the
+ * analysis metrics; asks {@link RolloutPlanner} what should be; applies it. Not generation-aware,
+ * because approvals and rollback requests arrive as annotations.
+ */
+@ControllerConfiguration(name = "modeldeployment", generationAwareEventProcessing = false)
+public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
+  private final KubernetesClient client;
+  private final FerryConfig config;
+  private final Clock clock;
+  private final AnalysisRunner analysis;
+  private final EventRecorder events;
+
+  public ModelDeploymentReconciler(KubernetesClient client, FerryConfig config, Clock clock, AnalysisRunner analysis) {
+    this.client = client;
+    this.config = config;
+    this.clock = clock;
+    this.analysis = analysis;
+    this.events = new EventRecorder(client, "ferry-modeldeployment", clock);
+  }
+
+  @Override
+  public List<EventSource<?, ModelDeployment>> prepareEventSources(EventSourceContext<ModelDeployment> context) {
+    String managed = Ferry.LABEL_MANAGED_BY + "=" + Ferry.MANAGED_BY + "," + Ferry.LABEL_DEPLOYMENT;
+    var deployments = InformerEventSourceConfiguration.from(Deployment.class, ModelDeployment.class)
+        .withLabelSelector(managed).withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ModelDeployment.class))
+        .build();
+    var services = InformerEventSourceConfiguration.from(Service.class, ModelDeployment.class)
+        .withLabelSelector(managed).withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ModelDeployment.class))
+        .build();
+    var jobs = InformerEventSourceConfiguration.from(Job.class, ModelDeployment.class)
+        .withName("smoke-jobs")
+        .withLabelSelector(managed).withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ModelDeployment.class))
+        .build();
+    // A new or newly validated version concerns every deployment of its model.
+    var versions = InformerEventSourceConfiguration.from(ModelVersion.class, ModelDeployment.class)
+        .withSecondaryToPrimaryMapper(v -> v.getSpec() == null ? java.util.Set.of()
+            : context.getPrimaryCache().list(md -> md.getSpec() != null && v.getSpec().model.equals(md.getSpec().model)
+                && Objects.equals(md.getMetadata().getNamespace(), v.getMetadata().getNamespace()))
+                .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build();
+    return List.of(new InformerEventSource<>(deployments, context), new InformerEventSource<>(services, context),
+        new InformerEventSource<>(jobs, context), new InformerEventSource<>(versions, context));
+  }
+
+  @Override
+  public UpdateControl<ModelDeployment> reconcile(ModelDeployment md, Context<ModelDeployment> context) {
+    Instant now = clock.instant();
+    long generation = md.getMetadata().getGeneration() == null ? 0 : md.getMetadata().getGeneration();
+    List<String> errors = ServingSpecValidator.validate(md.getSpec());
+    if (!errors.isEmpty()) {
+      var status = Optional.ofNullable(dev.ferry.kube.StatusChange.copy(md.getStatus(),
+          dev.ferry.api.v1alpha1.ModelDeploymentStatus.class)).orElseGet(dev.ferry.api.v1alpha1.ModelDeploymentStatus::new);
+      status.observedGeneration = generation;
+      Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, String.join("; ", errors),
+          generation, now);
+      return StatusWriter.write(md, status, context);
+    }
+    String namespace = md.getMetadata().getNamespace();
+    List<ModelVersion> versions = client.resources(ModelVersion.class).inNamespace(namespace)
+        .withLabel(Ferry.LABEL_MODEL, md.getSpec().model).list().getItems().stream()
+        .filter(v -> v.getSpec() != null && md.getSpec().model.equals(v.getSpec().model) && v.getSpec().version != null)
+        .toList();
+    Map<Long, Deployment> deployments = new HashMap<>();
+    for (Deployment d : context.getSecondaryResources(Deployment.class)) {
+      String version = d.getMetadata().getLabels().get(Ferry.LABEL_VERSION);
+      if (version != null) {
+        deployments.put(Long.parseLong(version), d);
+      }
+    }
+    Map<Long, RolloutPlanner.DeploymentState> states = new HashMap<>();
+    deployments.forEach((v, d) -> states.put(v, new RolloutPlanner.DeploymentState(v,
+        d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas(),
+        d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0 : d.getStatus().getReadyReplicas(),
+        d.getMetadata().getLabels().get(Ferry.LABEL_TRACK))));
+
+    List<RolloutPlanner.AnalysisResult> measured = RolloutPlanner.analysisDue(md, now)
+        ? measure(md.getSpec().rollout.analysis.metrics) : List.of();
+    var plan = RolloutPlanner.plan(new RolloutPlanner.Observed(md, versions, states, smokeOutcome(md, context),
+        measured, now));
+
+    Map<Long, ModelVersion> byNumber = versions.stream()
+        .collect(Collectors.toMap(v -> v.getSpec().version, Function.identity(), (a, b) -> a));
+    plan.deployments().forEach((version, desired) -> Optional.ofNullable(byNumber.get(version)).ifPresent(mv ->
+        applyDeployment(ServingBuilders.deployment(md, mv, desired.replicas(), desired.track()),
+            deployments.get(version))));
+    deployments.forEach((version, existing) -> {
+      if (!plan.deployments().containsKey(version)) {
+        client.resource(existing).delete();
+      }
+    });
+    applyService(ServingBuilders.productionService(md), context);
+    if (plan.stagingVersion() != null) {
+      applyService(ServingBuilders.stagingService(md, plan.stagingVersion()), context);
+    }
+    if (plan.smokeVersion() != null) {
+      createIfMissing(ServingBuilders.smokeJob(md, plan.smokeVersion(), config.ferryImage()));
+    }
+    markVersions(byNumber, plan.stages(), plan.rejections());
+    plan.events().forEach(e -> events.record(md, e.type(), e.reason(), e.message()));
+
+    UpdateControl<ModelDeployment> control = StatusWriter.write(md, plan.status(), context);
+    return plan.lookAgainIn().map(control::rescheduleAfter).orElse(control);
+  }
+
+  private List<RolloutPlanner.AnalysisResult> measure(List<MetricCheck> checks) {
+    List<RolloutPlanner.AnalysisResult> results = new ArrayList<>();
+    for (MetricCheck check : checks) {
+      results.add(analysis.check(check));
+    }
+    return results;
+  }
+
+  private Optional<RolloutPlanner.SmokeOutcome> smokeOutcome(ModelDeployment md, Context<ModelDeployment> context) {
+    var status = md.getStatus();
+    if (status == null || status.candidateVersion == null) {
+      return Optional.empty();
+    }
+    long version = status.candidateVersion;
+    String name = ServingBuilders.smokeJobName(md, version);
+    Optional<Job> job = context.getSecondaryResources(Job.class).stream()
+        .filter(j -> j.getMetadata().getName().equals(name)).findFirst();
+    if (job.isEmpty()) {
+      return Optional.empty();
+    }
+    StepOutcome.JobState state = StepOutcome.state(job.get());
+    if (state == StepOutcome.JobState.Running) {
+      return Optional.of(new RolloutPlanner.SmokeOutcome(version, name, "Running", null));
+    }
+    List<Pod> pods = client.pods().inNamespace(md.getMetadata().getNamespace()).withLabel("job-name", name).list()
+        .getItems();
+    Optional<StepOutcome.Terminated> terminated = StepOutcome.lastTerminated(pods);
+    String message = terminated.map(StepOutcome.Terminated::message).map(m -> {
+      try {
+        StepResult result = StepResult.parse(m);
+        return result.message() != null ? result.message() : m;
+      } catch (StepResult.MalformedResultException e) {
+        return m;
+      }
+    }).orElse(StepOutcome.failureReason(job.get()));
+    return Optional.of(new RolloutPlanner.SmokeOutcome(version, name,
+        state == StepOutcome.JobState.Succeeded ? "Passed" : "Failed", message));
+  }
+
+  /** Creates the Deployment, or changes only its replicas and track, so the server's pods are not restarted needlessly. */
+  private void applyDeployment(Deployment desired, Deployment existing) {
+    if (existing == null) {
+      createIfMissing(desired);
+      return;
+    }
+    String track = desired.getMetadata().getLabels().get(Ferry.LABEL_TRACK);
+    boolean sameTrack = track.equals(existing.getSpec().getTemplate().getMetadata().getLabels().get(Ferry.LABEL_TRACK));
+    if (sameTrack && Objects.equals(desired.getSpec().getReplicas(), existing.getSpec().getReplicas())) {
+      return;
+    }
+    client.apps().deployments().inNamespace(existing.getMetadata().getNamespace())
+        .withName(existing.getMetadata().getName()).edit(d -> {
+          d.getSpec().setReplicas(desired.getSpec().getReplicas());
+          d.getMetadata().getLabels().put(Ferry.LABEL_TRACK, track);
+          d.getSpec().getTemplate().getMetadata().getLabels().put(Ferry.LABEL_TRACK, track);
+          return d;
+        });
+  }
+
+  private void applyService(Service desired, Context<ModelDeployment> context) {
+    Optional<Service> existing = context.getSecondaryResources(Service.class).stream()
+        .filter(s -> s.getMetadata().getName().equals(desired.getMetadata().getName())).findFirst();
+    if (existing.isEmpty()) {
+      createIfMissing(desired);
+    } else if (!desired.getSpec().getSelector().equals(existing.get().getSpec().getSelector())) {
+      client.services().inNamespace(desired.getMetadata().getNamespace()).withName(desired.getMetadata().getName())
+          .edit(s -> {
+            s.getSpec().setSelector(desired.getSpec().getSelector());
+            return s;
+          });
+    }
+  }
+
+  private void createIfMissing(HasMetadata object) {
+    try {
+      client.resource(object).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+    }
+  }
+
+  /** Keeps each version's stage in step with where it runs; records why a version was rejected. */
+  private void markVersions(Map<Long, ModelVersion> versions, Map<Long, ModelVersionStatus.Stage> stages,
+      Map<Long, String> rejections) {
+    for (var entry : stages.entrySet()) {
+      ModelVersion version = versions.get(entry.getKey());
+      if (version == null || version.getStatus() == null) {
+        continue;
+      }
+      String rejected = rejections.get(entry.getKey());
+      boolean same = entry.getValue() == version.getStatus().stage
+          && (rejected == null || rejected.equals(version.getStatus().rejectedReason));
+      if (same) {
+        continue;
+      }
+      client.resources(ModelVersion.class).inNamespace(version.getMetadata().getNamespace())
+          .withName(version.getMetadata().getName()).editStatus(v -> {
+            v.getStatus().stage = entry.getValue();
+            if (rejected != null) {
+              v.getStatus().rejectedReason = rejected;
+            }
+            return v;
+          });
+    }
+  }
+}

@@ -1,0 +1,599 @@
+package dev.ferry.serving;
+
+import dev.ferry.api.v1alpha1.Ferry;
+import dev.ferry.api.v1alpha1.ModelDeployment;
+import dev.ferry.api.v1alpha1.ModelDeploymentSpec;
+import dev.ferry.api.v1alpha1.ModelDeploymentSpec.Promotion.Mode;
+import dev.ferry.api.v1alpha1.ModelDeploymentSpec.Rollout.Strategy;
+import dev.ferry.api.v1alpha1.ModelDeploymentStatus;
+import dev.ferry.api.v1alpha1.ModelDeploymentStatus.Canary;
+import dev.ferry.api.v1alpha1.ModelDeploymentStatus.HistoryEntry;
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.ModelVersionStatus.Stage;
+import dev.ferry.kube.Conditions;
+import dev.ferry.kube.StatusChange;
+import dev.ferry.kube.Times;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The delivery path of a ModelDeployment as a pure function: from what is observed (versions,
+ * Deployments and their readiness, the smoke test, the canary analysis) to what should be (replicas
+ * per version and track, the staging Service, the smoke Job, the status, the events). The
+ * reconciler observes and applies; every decision is here, testable without a cluster.
+ *
+ * <p>Path of a candidate: Staging (its Deployment on the staging track) → SmokeTesting → (Manual:
+ * AwaitingApproval) → Canary steps or Recreate → Stable, where it is production. A failed smoke
+ * test, a failed analysis, a version that never gets ready, or a rollback request returns
+ * production to the last good version and rejects the bad one for good.
+ */
+public final class RolloutPlanner {
+  public static final String PROGRESSING = "Progressing";
+  public static final String AWAITING_APPROVAL = "AwaitingApproval";
+  public static final String ROLLED_BACK = "RolledBack";
+  /** How often the analysis metrics are measured during a canary pause. */
+  public static final Duration ANALYSIS_INTERVAL = Duration.ofSeconds(10);
+  private static final Pattern DURATION = Pattern.compile("(\\d+)([smh])");
+
+  private RolloutPlanner() {
+  }
+
+  /** A Deployment as observed. */
+  public record DeploymentState(long version, int replicas, int readyReplicas, String track) {
+  }
+
+  /** The candidate's smoke test as observed. */
+  public record SmokeOutcome(long version, String job, String result, String message) {
+  }
+
+  /** One analysis measurement: passed, failed, or could not be measured (counts as failed). */
+  public record AnalysisResult(String metric, boolean passed, String message) {
+  }
+
+  /** What is observed. */
+  public record Observed(ModelDeployment md, List<ModelVersion> versions, Map<Long, DeploymentState> deployments,
+      Optional<SmokeOutcome> smoke, List<AnalysisResult> analysis, Instant now) {
+  }
+
+  /** Desired replicas and track of one version's Deployment. */
+  public record Desired(int replicas, String track) {
+  }
+
+  /** A note for a Kubernetes Event. */
+  public record Note(String type, String reason, String message) {
+  }
+
+  /** What should be. */
+  public record Plan(ModelDeploymentStatus status, Map<Long, Desired> deployments, Long stagingVersion,
+      Long smokeVersion, Map<Long, Stage> stages, Map<Long, String> rejections, List<Note> events,
+      Optional<Duration> lookAgainIn) {
+  }
+
+  /** Whether a canary in progress needs a measurement now (the reconciler only queries Prometheus then). */
+  public static boolean analysisDue(ModelDeployment md, Instant now) {
+    ModelDeploymentStatus status = md.getStatus();
+    if (status == null || status.canary == null || status.canary.stepStartedAt == null
+        || md.getSpec().rollout == null || md.getSpec().rollout.analysis == null
+        || md.getSpec().rollout.analysis.metrics == null || md.getSpec().rollout.analysis.metrics.isEmpty()) {
+      return false;
+    }
+    Instant last = Times.parse(status.canary.lastAnalysisAt);
+    return last == null || !now.isBefore(last.plus(ANALYSIS_INTERVAL));
+  }
+
+  public static Plan plan(Observed observed) {
+    return new Planning(observed).run();
+  }
+
+  /** Parses 30s, 5m, 1h30m. */
+  public static Duration duration(String text) {
+    if (text == null || text.isBlank()) {
+      return Duration.ofMinutes(1);
+    }
+    Duration total = Duration.ZERO;
+    Matcher m = DURATION.matcher(text);
+    while (m.find()) {
+      long n = Long.parseLong(m.group(1));
+      total = total.plus(switch (m.group(2)) {
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      });
+    }
+    return total;
+  }
+
+  /** Replicas of a canary at a weight: at least one, at most all; the granularity is 1/replicas. */
+  public static int canaryReplicas(int replicas, int weight) {
+    if (weight >= 100) {
+      return replicas;
+    }
+    return Math.max(1, Math.min(replicas, (int) Math.ceil(replicas * weight / 100.0)));
+  }
+
+  /** One planning pass; mutable state kept in one place. */
+  private static final class Planning {
+    private final Observed in;
+    private final ModelDeployment md;
+    private final ModelDeploymentSpec spec;
+    private final ModelDeploymentStatus status;
+    private final long generation;
+    private final Instant now;
+    private final Map<Long, Desired> deployments = new LinkedHashMap<>();
+    private final Map<Long, Stage> stages = new LinkedHashMap<>();
+    private final Map<Long, String> rejections = new LinkedHashMap<>();
+    private final List<Note> events = new ArrayList<>();
+    private Long stagingVersion;
+    private Long smokeVersion;
+    private Duration lookAgain;
+
+    Planning(Observed in) {
+      this.in = in;
+      this.md = in.md();
+      this.spec = md.getSpec();
+      this.status = Optional.ofNullable(StatusChange.copy(md.getStatus(), ModelDeploymentStatus.class))
+          .orElseGet(ModelDeploymentStatus::new);
+      this.generation = md.getMetadata().getGeneration() == null ? 0 : md.getMetadata().getGeneration();
+      this.now = in.now();
+    }
+
+    Plan run() {
+      status.observedGeneration = generation;
+      status.url = ServingBuilders.url(md, md.getMetadata().getName());
+      handleRollbackRequest();
+      Long production = status.productionVersion;
+      Long candidate = chooseCandidate(production);
+      if (candidate == null) {
+        stable(production);
+      } else {
+        advance(production, candidate);
+      }
+      stagingVersion = status.stagingVersion;
+      trimHistory();
+      return new Plan(status, deployments, stagingVersion, smokeVersion, stages, rejections, events,
+          Optional.ofNullable(lookAgain));
+    }
+
+    private int replicas() {
+      return spec.replicas == null ? 2 : spec.replicas;
+    }
+
+    private int stagingReplicas() {
+      return spec.staging == null || spec.staging.replicas == null ? 1 : spec.staging.replicas;
+    }
+
+    private Optional<ModelVersion> version(long number) {
+      return in.versions().stream().filter(v -> v.getSpec() != null && v.getSpec().version == number).findFirst();
+    }
+
+    private boolean rejected(long number) {
+      return status.rejectedVersions.contains(number) || version(number)
+          .map(v -> v.getStatus() != null && v.getStatus().rejectedReason != null).orElse(false);
+    }
+
+    private boolean validated(ModelVersion v) {
+      return v.getStatus() != null && Conditions.isTrue(v.getStatus(), "Validated");
+    }
+
+    private boolean ready(long version, int atLeast) {
+      DeploymentState state = in.deployments().get(version);
+      return state != null && state.readyReplicas() >= atLeast && state.replicas() >= atLeast;
+    }
+
+    private void note(String type, String reason, String message) {
+      events.add(new Note(type, reason, message));
+    }
+
+    private void lookAgainIn(Duration duration) {
+      if (lookAgain == null || duration.compareTo(lookAgain) < 0) {
+        lookAgain = duration;
+      }
+    }
+
+    /** The version to move towards: the pin, the candidate in flight, or the newest validated one. */
+    private Long chooseCandidate(Long production) {
+      if (spec.version != null) {
+        long pinned = spec.version;
+        if (rejected(pinned)) {
+          Conditions.set(status, PROGRESSING, Conditions.FALSE, "PinnedVersionRejected", "spec.version pins v"
+              + pinned + ", which was rolled back here; production stays on "
+              + (production == null ? "nothing" : "v" + production) + ". Change spec.version in git.", generation, now);
+          return null;
+        }
+        if (version(pinned).isEmpty()) {
+          Conditions.set(status, PROGRESSING, Conditions.FALSE, "VersionNotFound", "spec.version pins v" + pinned
+              + " but ModelVersion " + spec.model + "-v" + pinned + " does not exist", generation, now);
+          return null;
+        }
+        return Long.valueOf(pinned).equals(production) ? null : pinned;
+      }
+      Long inFlight = status.candidateVersion;
+      if (inFlight != null && !rejected(inFlight) && version(inFlight).isPresent() && !inFlight.equals(production)) {
+        return inFlight;
+      }
+      return in.versions().stream()
+          .filter(this::validated)
+          .map(v -> v.getSpec().version)
+          .filter(n -> !rejected(n))
+          .filter(n -> production == null || n > production)
+          .max(Comparator.naturalOrder()).orElse(null);
+    }
+
+    private void stable(Long production) {
+      status.candidateVersion = null;
+      status.canary = null;
+      status.smokeTest = null;
+      status.phaseSince = null;
+      if (production == null) {
+        status.phase = "Waiting";
+        status.stagingVersion = null;
+        String why = in.versions().isEmpty() ? "no ModelVersion of model " + spec.model + " exists yet"
+            : "no Validated ModelVersion of model " + spec.model + " that was not rejected";
+        Conditions.set(status, Conditions.READY, Conditions.FALSE, "NoValidatedVersion", why, generation, now);
+        Conditions.find(status, PROGRESSING).filter(c -> c.getReason().equals("PinnedVersionRejected")
+            || c.getReason().equals("VersionNotFound")).ifPresentOrElse(c -> { },
+            () -> Conditions.set(status, PROGRESSING, Conditions.FALSE, "NoCandidate", why, generation, now));
+        Conditions.set(status, AWAITING_APPROVAL, Conditions.FALSE, "NoCandidate", "", generation, now);
+        return;
+      }
+      deployments.put(production, new Desired(replicas(), ServingBuilders.PRODUCTION));
+      stages.put(production, Stage.Production);
+      if (status.stagingVersion == null) {
+        status.stagingVersion = production;
+      }
+      status.phase = "Stable";
+      if (!ready(production, replicas())) {
+        Conditions.set(status, Conditions.READY, Conditions.FALSE, "NotReady", "v" + production + ": "
+            + readyText(production) + " replicas ready", generation, now);
+      } else {
+        Conditions.set(status, Conditions.READY, Conditions.TRUE, "Serving", "v" + production + " serves production",
+            generation, now);
+      }
+      if (Conditions.find(status, PROGRESSING).map(c -> !c.getReason().equals("PinnedVersionRejected")
+          && !c.getReason().equals("VersionNotFound")).orElse(true)) {
+        Conditions.set(status, PROGRESSING, Conditions.FALSE, "Stable", "no candidate", generation, now);
+      }
+      Conditions.set(status, AWAITING_APPROVAL, Conditions.FALSE, "NoCandidate", "", generation, now);
+    }
+
+    private String readyText(long version) {
+      DeploymentState state = in.deployments().get(version);
+      return (state == null ? 0 : state.readyReplicas()) + "/" + (state == null ? 0 : state.replicas());
+    }
+
+    private void enterPhase(String phase) {
+      if (!phase.equals(status.phase)) {
+        status.phase = phase;
+        status.phaseSince = Times.format(now);
+      }
+    }
+
+    private boolean pastDeadline() {
+      Instant since = Times.parse(status.phaseSince);
+      int deadline = spec.progressDeadlineSeconds == null ? 600 : spec.progressDeadlineSeconds;
+      if (since == null) {
+        return false;
+      }
+      Duration left = Duration.between(now, since.plusSeconds(deadline));
+      if (left.isNegative() || left.isZero()) {
+        return true;
+      }
+      lookAgainIn(left.plusMillis(500));
+      return false;
+    }
+
+    private void advance(Long production, long candidate) {
+      ModelVersion version = version(candidate).orElseThrow();
+      if (!Long.valueOf(candidate).equals(status.candidateVersion)) {
+        status.candidateVersion = candidate;
+        status.canary = null;
+        status.smokeTest = null;
+        status.phase = null;
+        note("Normal", "Candidate", "v" + candidate + " is the candidate; deploying it to staging");
+      }
+      Conditions.set(status, AWAITING_APPROVAL, Conditions.FALSE, "NotYet", "", generation, now);
+      if (production != null) {
+        deployments.put(production, new Desired(replicas(), ServingBuilders.PRODUCTION));
+        stages.put(production, Stage.Production);
+        Conditions.set(status, Conditions.READY, Conditions.TRUE, "Serving", "v" + production + " serves production",
+            generation, now);
+      } else {
+        Conditions.set(status, Conditions.READY, Conditions.FALSE, "NoProductionYet", "v" + candidate
+            + " is on its way to production", generation, now);
+      }
+
+      boolean inRollout = "Canary".equals(status.phase) || "Promoting".equals(status.phase);
+      if (!inRollout) {
+        if (!staged(production, candidate, version)) {
+          return;
+        }
+        if (!approved(candidate)) {
+          return;
+        }
+      }
+      rollout(production, candidate);
+    }
+
+    /** Staging and smoke test; true once the candidate passed them. */
+    private boolean staged(Long production, long candidate, ModelVersion version) {
+      deployments.put(candidate, new Desired(stagingReplicas(), ServingBuilders.STAGING));
+      stages.put(candidate, Stage.Staging);
+      status.stagingVersion = candidate;
+      boolean smokePassed = status.smokeTest != null && Long.valueOf(candidate).equals(status.smokeTest.version)
+          && "Passed".equals(status.smokeTest.result);
+      if (smokePassed || "AwaitingApproval".equals(status.phase)) {
+        return true;
+      }
+      if (!ready(candidate, stagingReplicas())) {
+        enterPhase("Staging");
+        progressing("Staging", "v" + candidate + " on staging: " + readyText(candidate) + " replicas ready");
+        if (pastDeadline()) {
+          reject(production, candidate, "v" + candidate + " did not become ready on staging within "
+              + spec.progressDeadlineSeconds + " s");
+        }
+        return false;
+      }
+      if (spec.smokeTest == null) {
+        return true;
+      }
+      enterPhase("SmokeTesting");
+      smokeVersion = candidate;
+      Optional<SmokeOutcome> outcome = in.smoke().filter(s -> s.version() == candidate);
+      ModelDeploymentStatus.SmokeTest smoke = new ModelDeploymentStatus.SmokeTest();
+      smoke.version = candidate;
+      smoke.job = ServingBuilders.smokeJobName(md, candidate);
+      smoke.result = outcome.map(SmokeOutcome::result).orElse("Running");
+      smoke.message = outcome.map(SmokeOutcome::message).orElse(null);
+      status.smokeTest = smoke;
+      if ("Failed".equals(smoke.result)) {
+        reject(production, candidate, "smoke test of v" + candidate + " failed: " + smoke.message);
+        return false;
+      }
+      if (!"Passed".equals(smoke.result)) {
+        progressing("SmokeTesting", "smoke test of v" + candidate + " is running");
+        return false;
+      }
+      note("Normal", "SmokeTestPassed", "smoke test of v" + candidate + " passed");
+      return true;
+    }
+
+    /** Manual promotion waits for the ferry.dev/approve annotation (or a pin). */
+    private boolean approved(long candidate) {
+      boolean manual = spec.promotion == null || spec.promotion.mode == null || spec.promotion.mode == Mode.Manual;
+      if (!manual || spec.version != null) {
+        return true;
+      }
+      String approval = md.getMetadata().getAnnotations() == null ? null
+          : md.getMetadata().getAnnotations().get(Ferry.ANNOTATION_APPROVE);
+      if (String.valueOf(candidate).equals(approval == null ? null : approval.strip().replaceFirst("^v", ""))) {
+        note("Normal", "Approved", "v" + candidate + " approved for production");
+        return true;
+      }
+      enterPhase("AwaitingApproval");
+      String message = "v" + candidate + " passed staging; approve with: kubectl annotate md "
+          + md.getMetadata().getName() + " " + Ferry.ANNOTATION_APPROVE + "=" + candidate + " --overwrite";
+      if (approval != null && !approval.isBlank()) {
+        message = "the approval of " + approval + " does not match the candidate v" + candidate + "; " + message;
+      }
+      if (!Conditions.isTrue(status, AWAITING_APPROVAL)) {
+        note("Normal", "AwaitingApproval", message);
+      }
+      Conditions.set(status, AWAITING_APPROVAL, Conditions.TRUE, "SmokeTestPassed", message, generation, now);
+      Conditions.set(status, PROGRESSING, Conditions.TRUE, "AwaitingApproval", message, generation, now);
+      return false;
+    }
+
+    private void rollout(Long production, long candidate) {
+      ModelDeploymentSpec.Rollout rollout = spec.rollout;
+      boolean canary = production != null && rollout != null && rollout.strategy == Strategy.Canary
+          && rollout.steps != null && !rollout.steps.isEmpty();
+      if (!canary || "Promoting".equals(status.phase)) {
+        recreate(production, candidate);
+        return;
+      }
+      if (status.canary == null) {
+        status.canary = new Canary();
+        status.canary.version = candidate;
+        status.canary.step = 0;
+        note("Normal", "CanaryStarted", "canary of v" + candidate + " started");
+      }
+      enterPhase("Canary");
+      Canary c = status.canary;
+      var step = rollout.steps.get(c.step);
+      c.weight = step.weight;
+      int onCandidate = canaryReplicas(replicas(), step.weight);
+      deployments.put(candidate, new Desired(onCandidate, ServingBuilders.PRODUCTION));
+      deployments.put(production, new Desired(replicas() - onCandidate, ServingBuilders.PRODUCTION));
+      stages.put(candidate, Stage.Production);
+      progressing("Canary", "v" + candidate + " at " + step.weight + "% (step " + (c.step + 1) + " of "
+          + rollout.steps.size() + ")");
+      if (c.stepStartedAt == null) {
+        if (!ready(candidate, onCandidate)) {
+          if (pastDeadline()) {
+            abortCanary(production, candidate, "v" + candidate + " did not become ready at " + step.weight + "%");
+          }
+          return;
+        }
+        c.stepStartedAt = Times.format(now);
+        note("Normal", "CanaryStep", "v" + candidate + " at " + step.weight + "%, pausing " + step.pause);
+      }
+      for (AnalysisResult result : in.analysis()) {
+        c.lastAnalysisAt = Times.format(now);
+        c.lastAnalysis = result.message();
+        if (!result.passed()) {
+          c.analysisFailures = (c.analysisFailures == null ? 0 : c.analysisFailures) + 1;
+        }
+      }
+      int failureLimit = rollout.analysis == null || rollout.analysis.failureLimit == null ? 0
+          : rollout.analysis.failureLimit;
+      if (c.analysisFailures != null && c.analysisFailures > failureLimit) {
+        abortCanary(production, candidate, "analysis failed " + c.analysisFailures + " time(s) (failureLimit "
+            + failureLimit + "): " + c.lastAnalysis);
+        return;
+      }
+      Instant end = Times.parse(c.stepStartedAt).plus(duration(step.pause));
+      if (now.isBefore(end)) {
+        lookAgainIn(rollout.analysis != null && rollout.analysis.metrics != null && !rollout.analysis.metrics.isEmpty()
+            ? min(Duration.between(now, end), ANALYSIS_INTERVAL) : Duration.between(now, end).plusMillis(200));
+        return;
+      }
+      if (c.step + 1 < rollout.steps.size()) {
+        c.step = c.step + 1;
+        c.stepStartedAt = null;
+        status.phaseSince = Times.format(now);
+        lookAgainIn(Duration.ofMillis(100));
+        return;
+      }
+      status.phase = "Promoting";
+      status.phaseSince = Times.format(now);
+      recreate(production, candidate);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+      return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** All replicas to the candidate; the old version leaves once the candidate is ready. */
+    private void recreate(Long production, long candidate) {
+      if (!"Promoting".equals(status.phase)) {
+        enterPhase("Promoting");
+      }
+      deployments.put(candidate, new Desired(replicas(), ServingBuilders.PRODUCTION));
+      stages.put(candidate, Stage.Production);
+      progressing("Promoting", "v" + candidate + " taking all production traffic");
+      if (!ready(candidate, replicas())) {
+        if (pastDeadline()) {
+          if (production == null) {
+            reject(null, candidate, "v" + candidate + " did not become ready within " + spec.progressDeadlineSeconds
+                + " s");
+          } else {
+            abortCanary(production, candidate, "v" + candidate + " did not become ready within "
+                + spec.progressDeadlineSeconds + " s");
+          }
+        }
+        return;
+      }
+      promote(production, candidate);
+    }
+
+    private void promote(Long production, long candidate) {
+      if (production != null) {
+        deployments.remove(production);
+        stages.put(production, Stage.Retired);
+        addHistory(production, "Replaced");
+      }
+      status.productionVersion = candidate;
+      status.productionSince = Times.format(now);
+      status.candidateVersion = null;
+      status.canary = null;
+      status.phase = "Stable";
+      status.phaseSince = null;
+      status.stagingVersion = candidate;
+      stages.put(candidate, Stage.Production);
+      note("Normal", "Promoted", "v" + candidate + " serves production" + (production == null ? ""
+          : ", replacing v" + production));
+      Conditions.set(status, Conditions.READY, Conditions.TRUE, "Serving", "v" + candidate + " serves production",
+          generation, now);
+      Conditions.set(status, PROGRESSING, Conditions.FALSE, "Promoted", "v" + candidate + " promoted", generation, now);
+      Conditions.set(status, AWAITING_APPROVAL, Conditions.FALSE, "NoCandidate", "", generation, now);
+    }
+
+    private void abortCanary(long production, long candidate, String why) {
+      reject(production, candidate, why);
+    }
+
+    /** The candidate failed: production stays on (or returns to) its version, the candidate is never picked again. */
+    private void reject(Long production, long candidate, String why) {
+      deployments.remove(candidate);
+      if (production != null) {
+        deployments.put(production, new Desired(replicas(), ServingBuilders.PRODUCTION));
+      }
+      if (!status.rejectedVersions.contains(candidate)) {
+        status.rejectedVersions.add(candidate);
+      }
+      rejections.put(candidate, why);
+      stages.put(candidate, Stage.None);
+      status.candidateVersion = null;
+      status.canary = null;
+      status.phase = "RolledBack";
+      status.phaseSince = null;
+      status.stagingVersion = production;
+      String message = why + "; production " + (production == null ? "has no version" : "stays on v" + production);
+      note("Warning", "RolledBack", message);
+      Conditions.set(status, ROLLED_BACK, Conditions.TRUE, "CandidateFailed", message, generation, now);
+      Conditions.set(status, PROGRESSING, Conditions.FALSE, "RolledBack", message, generation, now);
+      Conditions.set(status, AWAITING_APPROVAL, Conditions.FALSE, "NoCandidate", "", generation, now);
+      lookAgainIn(Duration.ofMillis(100));
+    }
+
+    /** The ferry.dev/rollback annotation: production returns to the last good version before it. */
+    private void handleRollbackRequest() {
+      String request = md.getMetadata().getAnnotations() == null ? null
+          : md.getMetadata().getAnnotations().get(Ferry.ANNOTATION_ROLLBACK);
+      if (request == null || request.equals(status.handledRollback)) {
+        return;
+      }
+      status.handledRollback = request;
+      Long production = status.productionVersion;
+      Optional<HistoryEntry> previous = status.history.stream()
+          .filter(h -> "Replaced".equals(h.outcome) && !rejected(h.version) && version(h.version).isPresent())
+          .findFirst();
+      if (production == null || previous.isEmpty()) {
+        String message = "rollback requested (" + request + ") but there is no previous good version to return to";
+        note("Warning", "RollbackImpossible", message);
+        Conditions.set(status, ROLLED_BACK, Conditions.FALSE, "NoPreviousVersion", message, generation, now);
+        return;
+      }
+      long target = previous.get().version;
+      if (status.candidateVersion != null) {
+        deployments.remove(status.candidateVersion);
+      }
+      status.candidateVersion = null;
+      status.canary = null;
+      status.smokeTest = null;
+      status.rejectedVersions.add(production);
+      rejections.put(production, "rolled back on request (" + request + ")");
+      stages.put(production, Stage.None);
+      status.history.remove(previous.get());
+      addHistory(production, "RolledBack");
+      status.productionVersion = target;
+      status.productionSince = Times.format(now);
+      status.stagingVersion = target;
+      status.phase = "RolledBack";
+      String message = "rolled back from v" + production + " to v" + target + " on request (" + request + ")";
+      if (spec.version != null && spec.version == production) {
+        message += "; spec.version still pins v" + production + ": change it in git";
+      }
+      note("Warning", "RolledBack", message);
+      Conditions.set(status, ROLLED_BACK, Conditions.TRUE, "RollbackRequested", message, generation, now);
+    }
+
+    private void addHistory(long version, String outcome) {
+      HistoryEntry entry = new HistoryEntry();
+      entry.version = version;
+      entry.from = status.productionSince;
+      entry.to = Times.format(now);
+      entry.outcome = outcome;
+      status.history.add(0, entry);
+    }
+
+    private void trimHistory() {
+      int limit = spec.revisionHistoryLimit == null ? 5 : spec.revisionHistoryLimit;
+      while (status.history.size() > limit) {
+        status.history.remove(status.history.size() - 1);
+      }
+    }
+
+    private void progressing(String reason, String message) {
+      Conditions.set(status, PROGRESSING, Conditions.TRUE, reason, message, generation, now);
+    }
+  }
+}

@@ -1,0 +1,381 @@
+package dev.ferry.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.api.v1alpha1.Ferry;
+import dev.ferry.api.v1alpha1.MetricCheck;
+import dev.ferry.api.v1alpha1.ModelDeployment;
+import dev.ferry.api.v1alpha1.ModelDeploymentSpec;
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.ModelVersionSpec;
+import dev.ferry.api.v1alpha1.PrometheusQuery;
+import dev.ferry.kube.Conditions;
+import dev.ferry.kube.RestrictedPodSecurity;
+import dev.ferry.testing.OperatorTestBase;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ServingTest extends OperatorTestBase {
+  private final AtomicInteger pokes = new AtomicInteger();
+
+  @BeforeEach
+  void smokeRequests() {
+    create(new ConfigMapBuilder().withNewMetadata().withName("churn-smoke").endMetadata()
+        .addToData("a.json", "{\"inputs\": []}").build());
+    runner.succeed("smoke-test", "{\"metrics\": {\"p95LatencyMs\": 12}, \"message\": \"3 requests passed\"}");
+  }
+
+  private ModelVersion version(long n, boolean validated) {
+    ModelVersion v = new ModelVersion();
+    v.getMetadata().setName("churn-v" + n);
+    v.getMetadata().setLabels(Map.of(Ferry.LABEL_MODEL, "churn"));
+    v.setSpec(new ModelVersionSpec());
+    v.getSpec().model = "churn";
+    v.getSpec().version = n;
+    v.getSpec().artifact = new ModelVersionSpec.Artifact();
+    v.getSpec().artifact.uri = "pvc://models/churn/runs/r" + n + "/";
+    v.getSpec().metrics = Map.of("auc", validated ? 0.9 : 0.1);
+    v.getSpec().validation = new dev.ferry.api.v1alpha1.ValidationSpec();
+    var gate = new dev.ferry.api.v1alpha1.MetricGate();
+    gate.name = "auc";
+    gate.min = 0.5;
+    v.getSpec().validation.metrics = List.of(gate);
+    create(v);
+    return awaitValidation("churn-v" + n);
+  }
+
+  private ModelDeployment deployment(ModelDeploymentSpec.Promotion.Mode mode, Consumer<ModelDeploymentSpec> change) {
+    ModelDeployment md = new ModelDeployment();
+    md.getMetadata().setName("churn");
+    ModelDeploymentSpec spec = new ModelDeploymentSpec();
+    spec.model = "churn";
+    spec.promotion.mode = mode;
+    spec.server = new ModelDeploymentSpec.Server();
+    spec.server.image = "registry.example/mlserver:1.6";
+    spec.replicas = 4;
+    spec.smokeTest = new ModelDeploymentSpec.SmokeTest();
+    spec.smokeTest.requests = new ModelDeploymentSpec.ConfigMapRef();
+    spec.smokeTest.requests.configMapRef = "churn-smoke";
+    change.accept(spec);
+    md.setSpec(spec);
+    return create(md);
+  }
+
+  private ModelDeployment awaitMd(Predicate<ModelDeployment> condition) {
+    return awaitResource(ModelDeployment.class, "churn", m -> m.getStatus() != null && condition.test(m));
+  }
+
+  private void annotate(String key, String value) {
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      ModelDeployment md = get(ModelDeployment.class, "churn");
+      md.getMetadata().getAnnotations().put(key, value);
+      client.resource(md).update();
+      return true;
+    });
+  }
+
+  /** Makes the operator look again now (a test moves the clock; the operator sleeps on the real one). */
+  private void poke() {
+    annotate("test/poke", String.valueOf(pokes.incrementAndGet()));
+  }
+
+  private Integer replicasOf(long version) {
+    Deployment d = get(Deployment.class, "churn-v" + version);
+    return d == null ? null : d.getSpec().getReplicas();
+  }
+
+  private ModelDeployment promotedAutomatically(long version) {
+    return awaitMd(m -> Long.valueOf(version).equals(m.getStatus().productionVersion)
+        && "Stable".equals(m.getStatus().phase));
+  }
+
+  private List<String> eventReasons() {
+    return client.v1().events().inNamespace(NS).list().getItems().stream().map(Event::getReason).toList();
+  }
+
+  @Test
+  void continuousDeploymentTakesAValidatedVersionThroughStagingAndSmokeTestToProduction() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> { });
+
+    ModelDeployment md = promotedAutomatically(1);
+    assertThat(md.getStatus().url).isEqualTo("http://churn.ml.svc:8080");
+    assertThat(Conditions.isTrue(md.getStatus(), "Ready")).isTrue();
+    assertThat(get(Job(), "churn-smoke-v1")).isNotNull();
+    Deployment served = get(Deployment.class, "churn-v1");
+    assertThat(served.getSpec().getReplicas()).isEqualTo(4);
+    assertThat(served.getSpec().getTemplate().getMetadata().getLabels()).containsEntry(Ferry.LABEL_TRACK, "production");
+    var container = served.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getEnv()).extracting(e -> e.getName() + "=" + e.getValue()).contains(
+        "FERRY_MODEL_NAME=churn", "FERRY_MODEL_VERSION=1", "FERRY_MODEL_URI=pvc://models/churn/runs/r1/",
+        "FERRY_MODEL_PATH=/ferry/pvc/models/churn/runs/r1");
+    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
+    assertThat(RestrictedPodSecurity.violations(served.getSpec().getTemplate().getSpec())).isEmpty();
+    assertThat(get(Service.class, "churn").getSpec().getSelector()).containsEntry(Ferry.LABEL_TRACK, "production");
+    assertThat(get(Service.class, "churn-staging").getSpec().getSelector()).containsEntry(Ferry.LABEL_VERSION, "1");
+    assertThat(awaitResource(ModelVersion.class, "churn-v1",
+        v -> v.getStatus().stage == dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production)).isNotNull();
+    await().untilAsserted(() -> assertThat(eventReasons()).contains("Candidate", "SmokeTestPassed", "Promoted"));
+  }
+
+  private static Class<io.fabric8.kubernetes.api.model.batch.v1.Job> Job() {
+    return io.fabric8.kubernetes.api.model.batch.v1.Job.class;
+  }
+
+  @Test
+  void continuousDeliveryWaitsForApprovalOfTheCandidate() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Manual, s -> { });
+    ModelDeployment waiting = awaitMd(m -> Conditions.isTrue(m.getStatus(), "AwaitingApproval"));
+    assertThat(waiting.getStatus().candidateVersion).isEqualTo(1L);
+    assertThat(waiting.getStatus().productionVersion).isNull();
+    assertThat(Conditions.find(waiting.getStatus(), "AwaitingApproval").orElseThrow().getMessage())
+        .contains("kubectl annotate md churn ferry.dev/approve=1");
+
+    annotate(Ferry.ANNOTATION_APPROVE, "7");
+    ModelDeployment wrong = awaitMd(m -> Conditions.find(m.getStatus(), "AwaitingApproval")
+        .map(c -> c.getMessage().contains("does not match")).orElse(false));
+    assertThat(wrong.getStatus().productionVersion).isNull();
+
+    annotate(Ferry.ANNOTATION_APPROVE, "1");
+    promotedAutomatically(1);
+    assertThat(eventReasons()).contains("AwaitingApproval", "Approved");
+  }
+
+  @Test
+  void failedSmokeTestRejectsTheCandidateAndProductionStays() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> { });
+    promotedAutomatically(1);
+    runner.fail("smoke-test", 1, "{\"message\": \"b.json: expected churned=1, got 0\"}");
+    version(2, true);
+
+    ModelDeployment md = awaitMd(m -> m.getStatus().rejectedVersions.contains(2L));
+    assertThat(md.getStatus().productionVersion).isEqualTo(1L);
+    var rolledBack = Conditions.find(md.getStatus(), "RolledBack").orElseThrow();
+    assertThat(rolledBack.getStatus()).isEqualTo("True");
+    assertThat(rolledBack.getMessage()).contains("smoke test of v2 failed", "expected churned=1", "stays on v1");
+    await().untilAsserted(() -> assertThat(get(Deployment.class, "churn-v2")).isNull());
+    assertThat(awaitResource(ModelVersion.class, "churn-v2", v -> v.getStatus().rejectedReason != null)
+        .getStatus().rejectedReason).contains("smoke test of v2 failed");
+    assertThat(replicasOf(1)).isEqualTo(4);
+
+    runner.succeed("smoke-test", "{\"message\": \"ok\"}");
+    version(3, true);
+    assertThat(promotedAutomatically(3).getStatus().history).extracting(h -> h.version + ":" + h.outcome)
+        .containsExactly("1:Replaced");
+  }
+
+  private void canary(ModelDeploymentSpec spec) {
+    spec.rollout = new ModelDeploymentSpec.Rollout();
+    spec.rollout.strategy = ModelDeploymentSpec.Rollout.Strategy.Canary;
+    var first = new ModelDeploymentSpec.CanaryStep();
+    first.weight = 25;
+    first.pause = "1m";
+    var second = new ModelDeploymentSpec.CanaryStep();
+    second.weight = 50;
+    second.pause = "1m";
+    spec.rollout.steps = List.of(first, second);
+    spec.rollout.analysis = new ModelDeploymentSpec.Analysis();
+    MetricCheck errors = new MetricCheck();
+    errors.name = "error-rate";
+    errors.prometheus = new PrometheusQuery();
+    errors.prometheus.address = "http://prometheus:9090";
+    errors.prometheus.query = "sum(rate(errors[1m]))";
+    errors.max = 0.01;
+    spec.rollout.analysis.metrics = List.of(errors);
+  }
+
+  @Test
+  void canaryMovesReplicasStepByStepWhileAnalysisPassesThenPromotes() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, this::canary);
+    promotedAutomatically(1);
+    AtomicInteger measured = new AtomicInteger();
+    analysis = check -> {
+      measured.incrementAndGet();
+      return new RolloutPlanner.AnalysisResult(check.name, true, "error-rate = 0.001");
+    };
+    version(2, true);
+
+    ModelDeployment first = awaitMd(m -> m.getStatus().canary != null && m.getStatus().canary.stepStartedAt != null);
+    assertThat(first.getStatus().canary.weight).isEqualTo(25);
+    assertThat(replicasOf(2)).isEqualTo(1);
+    assertThat(replicasOf(1)).isEqualTo(3);
+
+    clock.advance(Duration.ofSeconds(61));
+    poke();
+    awaitMd(m -> m.getStatus().canary != null && m.getStatus().canary.step == 1 && m.getStatus().canary.stepStartedAt != null);
+    assertThat(replicasOf(2)).isEqualTo(2);
+    assertThat(replicasOf(1)).isEqualTo(2);
+
+    clock.advance(Duration.ofSeconds(61));
+    poke();
+    ModelDeployment done = promotedAutomatically(2);
+    assertThat(measured.get()).isPositive();
+    assertThat(replicasOf(2)).isEqualTo(4);
+    await().untilAsserted(() -> assertThat(get(Deployment.class, "churn-v1")).isNull());
+    assertThat(done.getStatus().history).extracting(h -> h.version + ":" + h.outcome).containsExactly("1:Replaced");
+    assertThat(eventReasons()).contains("CanaryStarted", "CanaryStep", "Promoted");
+  }
+
+  @Test
+  void failedAnalysisAbortsTheCanaryAndRollsBack() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, this::canary);
+    promotedAutomatically(1);
+    analysis = check -> new RolloutPlanner.AnalysisResult(check.name, false, "error-rate = 0.2 > max 0.01");
+    version(2, true);
+
+    ModelDeployment md = awaitMd(m -> m.getStatus().rejectedVersions.contains(2L));
+    assertThat(md.getStatus().productionVersion).isEqualTo(1L);
+    assertThat(Conditions.find(md.getStatus(), "RolledBack").orElseThrow().getMessage())
+        .contains("analysis failed", "error-rate = 0.2 > max 0.01");
+    await().untilAsserted(() -> {
+      assertThat(replicasOf(1)).isEqualTo(4);
+      assertThat(get(Deployment.class, "churn-v2")).isNull();
+    });
+  }
+
+  @Test
+  void unreachablePrometheusIsToleratedUpToTheFailureLimit() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> {
+      canary(s);
+      s.rollout.analysis.failureLimit = 1;
+    });
+    promotedAutomatically(1);
+    AtomicBoolean down = new AtomicBoolean(true);
+    analysis = check -> down.get() ? new RolloutPlanner.AnalysisResult(check.name, false, "Prometheus unreachable")
+        : new RolloutPlanner.AnalysisResult(check.name, true, "ok");
+    version(2, true);
+    ModelDeployment once = awaitMd(m -> m.getStatus().canary != null && m.getStatus().canary.analysisFailures == 1);
+    assertThat(once.getStatus().rejectedVersions).isEmpty();
+    clock.advance(Duration.ofSeconds(11));
+    poke();
+    ModelDeployment aborted = awaitMd(m -> m.getStatus().rejectedVersions.contains(2L));
+    assertThat(Conditions.find(aborted.getStatus(), "RolledBack").orElseThrow().getMessage())
+        .contains("analysis failed 2 time(s) (failureLimit 1)", "Prometheus unreachable");
+  }
+
+  @Test
+  void rollbackAnnotationReturnsToThePreviousGoodVersionOrSaysThereIsNone() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> { });
+    promotedAutomatically(1);
+    annotate(Ferry.ANNOTATION_ROLLBACK, "first");
+    ModelDeployment none = awaitMd(m -> "first".equals(m.getStatus().handledRollback));
+    var impossible = Conditions.find(none.getStatus(), "RolledBack").orElseThrow();
+    assertThat(impossible.getStatus()).isEqualTo("False");
+    assertThat(impossible.getReason()).isEqualTo("NoPreviousVersion");
+    assertThat(none.getStatus().productionVersion).isEqualTo(1L);
+
+    version(2, true);
+    promotedAutomatically(2);
+    annotate(Ferry.ANNOTATION_ROLLBACK, "drift-policy-churn-1");
+    ModelDeployment back = awaitMd(m -> "drift-policy-churn-1".equals(m.getStatus().handledRollback));
+    assertThat(back.getStatus().productionVersion).isEqualTo(1L);
+    assertThat(back.getStatus().rejectedVersions).contains(2L);
+    assertThat(back.getStatus().history).extracting(h -> h.version + ":" + h.outcome).containsExactly("2:RolledBack");
+    await().untilAsserted(() -> {
+      assertThat(replicasOf(1)).isEqualTo(4);
+      assertThat(get(Deployment.class, "churn-v2")).isNull();
+    });
+    assertThat(get(ModelDeployment.class, "churn").getSpec().version).as("rollback never edits spec").isNull();
+  }
+
+  @Test
+  void pinnedVersionIsServedWithoutApprovalAndAPinnedRejectedVersionIsExplained() {
+    version(1, true);
+    version(2, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Manual, s -> s.version = 1L);
+    assertThat(promotedAutomatically(1).getStatus().candidateVersion).isNull();
+
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      ModelDeployment md = get(ModelDeployment.class, "churn");
+      md.getSpec().version = 2L;
+      client.resource(md).update();
+      return true;
+    });
+    promotedAutomatically(2);
+    annotate(Ferry.ANNOTATION_ROLLBACK, "bad");
+    ModelDeployment md = awaitMd(m -> "bad".equals(m.getStatus().handledRollback)
+        && Conditions.find(m.getStatus(), "Progressing").map(c -> "PinnedVersionRejected".equals(c.getReason()))
+            .orElse(false));
+    assertThat(md.getStatus().productionVersion).isEqualTo(1L);
+    assertThat(Conditions.find(md.getStatus(), "Progressing").orElseThrow().getMessage())
+        .contains("spec.version pins v2", "Change spec.version in git");
+  }
+
+  @Test
+  void aServerThatNeverGetsReadyIsRolledBackAfterTheProgressDeadline() {
+    version(1, true);
+    neverReady.add("registry.example/broken:1");
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> {
+      s.server.image = "registry.example/broken:1";
+      s.progressDeadlineSeconds = 60;
+    });
+    awaitMd(m -> "Staging".equals(m.getStatus().phase));
+    clock.advance(Duration.ofSeconds(61));
+    poke();
+    ModelDeployment md = awaitMd(m -> m.getStatus().rejectedVersions.contains(1L));
+    assertThat(Conditions.find(md.getStatus(), "RolledBack").orElseThrow().getMessage())
+        .contains("did not become ready on staging within 60 s");
+    assertThat(Conditions.find(md.getStatus(), "Ready").orElseThrow().getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void restartInTheMiddleOfACanaryResumesWhereItWas() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, this::canary);
+    promotedAutomatically(1);
+    version(2, true);
+    ModelDeployment before = awaitMd(m -> m.getStatus().canary != null && m.getStatus().canary.stepStartedAt != null);
+
+    stopOperator();
+    startOperator();
+    poke();
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      ModelDeployment now = get(ModelDeployment.class, "churn");
+      assertThat(now.getStatus().canary.step).isZero();
+      assertThat(now.getStatus().canary.stepStartedAt).isEqualTo(before.getStatus().canary.stepStartedAt);
+    });
+    assertThat(client.apps().deployments().inNamespace(NS).list().getItems()).extracting(d -> d.getMetadata().getName())
+        .containsExactlyInAnyOrder("churn-v1", "churn-v2");
+    assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems()).extracting(j -> j.getMetadata().getName())
+        .containsExactlyInAnyOrder("churn-smoke-v1", "churn-smoke-v2");
+    clock.advance(Duration.ofSeconds(61));
+    poke();
+    awaitMd(m -> m.getStatus().canary != null && m.getStatus().canary.step == 1);
+  }
+
+  @Test
+  void noValidatedVersionAndInvalidSpecsAreExplained() {
+    version(1, false);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> { });
+    ModelDeployment waiting = awaitMd(m -> Conditions.find(m.getStatus(), "Ready").isPresent());
+    assertThat(Conditions.find(waiting.getStatus(), "Ready").orElseThrow().getReason()).isEqualTo("NoValidatedVersion");
+    assertThat(waiting.getStatus().phase).isEqualTo("Waiting");
+
+    ModelDeployment bad = new ModelDeployment();
+    bad.getMetadata().setName("bad");
+    bad.setSpec(new ModelDeploymentSpec());
+    bad.getSpec().model = "churn";
+    create(bad);
+    ModelDeployment invalid = awaitResource(ModelDeployment.class, "bad", m -> m.getStatus() != null);
+    assertThat(Conditions.find(invalid.getStatus(), "Ready").orElseThrow().getMessage()).contains("spec.server.image");
+  }
+}
