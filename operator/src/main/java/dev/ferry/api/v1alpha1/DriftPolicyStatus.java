@@ -10,8 +10,34 @@ public class DriftPolicyStatus extends FerryStatus {
   public Check lastCheck;
   @JsonPropertyDescription("The most recent action.")
   public Action lastAction;
-  @JsonPropertyDescription("Recent checks, newest first (bounded).")
+  @JsonPropertyDescription("Recent checks, newest first (at most 10).")
   public List<Check> history = new ArrayList<>();
+  @JsonPropertyDescription("The last online performance measurement.")
+  public List<PerformanceResult> performance = new ArrayList<>();
+  @JsonPropertyDescription("When the next check is due (RFC 3339).")
+  public String nextCheck;
+  @JsonPropertyDescription("The check whose actions were taken; a newer check's actions are still to take.")
+  public String actedOnCheck;
+  @JsonPropertyDescription("The verdict last notified; notifications go out on a change of verdict.")
+  public String notifiedVerdict;
+  @JsonPropertyDescription("When retrains were started in the last 24 hours (RFC 3339), for maxPerDay.")
+  public List<String> retrainTimes = new ArrayList<>();
+  @JsonPropertyDescription("The last ferry.dev/check-now annotation value acted on.")
+  public String handledCheckNow;
+
+  /** One performance metric as measured. */
+  public static class PerformanceResult {
+    @JsonPropertyDescription("Metric name.")
+    public String name;
+    @JsonPropertyDescription("Measured value, when there is one.")
+    public Double value;
+    @JsonPropertyDescription("Whether it is within its bounds; absent when it could not be measured.")
+    public Boolean passed;
+    @JsonPropertyDescription("What was measured, or why it could not be.")
+    public String message;
+    @JsonPropertyDescription("When (RFC 3339).")
+    public String time;
+  }
 
   /** One drift check. */
   public static class Check {

@@ -27,6 +27,11 @@ public final class Ferry {
 
   /** Annotation on a ModelDeployment: approve candidate N ({@code kubectl annotate md churn ferry.dev/approve=8}). */
   public static final String ANNOTATION_APPROVE = GROUP + "/approve";
+  /** Annotation on a DriftPolicy: any new value runs a drift check now. */
+  public static final String ANNOTATION_CHECK_NOW = GROUP + "/check-now";
+  /** Label on drift-check Jobs: the DriftPolicy they check for. */
+  public static final String LABEL_DRIFT_POLICY = GROUP + "/drift-policy";
+
   /** Annotation on a ModelDeployment: any new value returns production to its previous good version. */
   public static final String ANNOTATION_ROLLBACK = GROUP + "/rollback";
 
