@@ -3,12 +3,14 @@ package dev.ferry.operator;
 import dev.ferry.pipeline.TrainingPipelineReconciler;
 import dev.ferry.pipeline.TrainingRunReconciler;
 import dev.ferry.registry.ModelVersionReconciler;
-import dev.ferry.serving.AnalysisRunner;
+import dev.ferry.monitoring.DriftPolicyReconciler;
+import dev.ferry.monitoring.WebhookNotifier;
 import dev.ferry.serving.ModelDeploymentReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -22,12 +24,11 @@ public final class FerryOperator implements AutoCloseable {
   private final Operator operator;
 
   public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop) {
-    this(client, config, clock, closeClientOnStop,
-        check -> new dev.ferry.serving.RolloutPlanner.AnalysisResult(check.name, false, "PENDING-WIRING"));
+    this(client, config, clock, closeClientOnStop, OutsideSystems.real(System.getenv()));
   }
 
   public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop,
-      AnalysisRunner analysis) {
+      OutsideSystems outside) {
     this.operator = new Operator(o -> o
         .withKubernetesClient(client)
         .withCloseClientOnStop(closeClientOnStop)
@@ -42,7 +43,9 @@ public final class FerryOperator implements AutoCloseable {
     operator.register(new TrainingPipelineReconciler(client, clock), namespaces::accept);
     operator.register(new TrainingRunReconciler(client, config, clock), namespaces::accept);
     operator.register(new ModelVersionReconciler(client, clock), namespaces::accept);
-    operator.register(new ModelDeploymentReconciler(client, config, clock, analysis), namespaces::accept);
+    operator.register(new ModelDeploymentReconciler(client, config, clock, outside.analysis()), namespaces::accept);
+    operator.register(new DriftPolicyReconciler(client, config, clock, outside.prometheus(),
+        new WebhookNotifier(client, Duration.ofSeconds(5), outside.env())), namespaces::accept);
   }
 
   public FerryOperator start() {

@@ -39,6 +39,9 @@ public abstract class OperatorTestBase {
   protected LocalDeploymentController deployments;
   /** Server images whose pods never become ready; every other image is ready at once. */
   protected final java.util.Set<String> neverReady = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** The Prometheus the drift policies' performance checks query; tests point it at a fake. */
+  protected dev.ferry.serving.prometheus.PrometheusClient prometheus =
+      new dev.ferry.serving.prometheus.HttpPrometheusClient(java.util.Map.of());
   /** What the canary analysis measures; tests replace it. */
   protected volatile dev.ferry.serving.AnalysisRunner analysis =
       check -> new dev.ferry.serving.RolloutPlanner.AnalysisResult(check.name, true, check.name + " ok");
@@ -67,7 +70,7 @@ public abstract class OperatorTestBase {
 
   protected void startOperator() {
     operator = new FerryOperator(client, new FerryConfig(FERRY_IMAGE, Set.of()), clock, false,
-        check -> analysis.check(check)).start();
+        new dev.ferry.operator.OutsideSystems(check -> analysis.check(check), prometheus, java.util.Map.of())).start();
   }
 
   protected void stopOperator() {

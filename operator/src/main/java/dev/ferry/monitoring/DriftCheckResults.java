@@ -1,0 +1,75 @@
+package dev.ferry.monitoring;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.api.v1alpha1.DriftPolicyStatus.Check;
+import dev.ferry.api.v1alpha1.DriftPolicyStatus.FeatureScore;
+import java.io.IOException;
+
+/**
+ * Reads a finished drift-check from its termination message (the compact JSON report). A check
+ * that could not run (bad data, unreachable file, a crash) is an Error with the reason, never
+ * "no drift".
+ */
+public final class DriftCheckResults {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private DriftCheckResults() {
+  }
+
+  public static Check read(String job, String time, Integer exitCode, String message, String jobFailure) {
+    Check check = new Check();
+    check.job = job;
+    check.time = time;
+    if (message == null || message.isBlank()) {
+      return error(check, "the check wrote no report" + (jobFailure == null ? "" : " (" + jobFailure + ")")
+          + (exitCode == null ? "" : ", exit code " + exitCode));
+    }
+    JsonNode report;
+    try {
+      report = JSON.readTree(message);
+    } catch (IOException e) {
+      return error(check, abbreviate(message));
+    }
+    if (report == null || !report.isObject() || !report.hasNonNull("verdict")) {
+      return error(check, abbreviate(report == null ? message : report.path("message").asText(message)));
+    }
+    String verdict = report.path("verdict").asText();
+    if (!verdict.equals(DriftActions.DRIFT) && !verdict.equals(DriftActions.NO_DRIFT)) {
+      return error(check, report.path("message").asText("verdict " + verdict));
+    }
+    check.result = verdict;
+    check.features = report.path("featureCount").asInt(0);
+    check.driftedFeatures = report.path("driftedCount").asInt(0);
+    for (JsonNode feature : report.path("features")) {
+      FeatureScore score = new FeatureScore();
+      score.feature = feature.path("name").asText();
+      score.test = feature.path("test").asText(null);
+      score.score = number(feature.get("score"));
+      score.threshold = number(feature.get("threshold"));
+      score.drifted = feature.path("drifted").asBoolean(false);
+      score.baselineMissing = number(feature.get("baselineMissing"));
+      score.currentMissing = number(feature.get("currentMissing"));
+      check.scores.add(score);
+    }
+    check.message = report.path("message").asText(null);
+    return check;
+  }
+
+  private static Double number(JsonNode node) {
+    return node == null || !node.isNumber() ? null : node.asDouble();
+  }
+
+  private static Check error(Check check, String why) {
+    check.result = DriftActions.ERROR;
+    check.message = why;
+    check.features = 0;
+    check.driftedFeatures = 0;
+    return check;
+  }
+
+  private static String abbreviate(String text) {
+    String line = text.strip().replaceAll("\\s+", " ");
+    return line.length() <= 300 ? line : line.substring(0, 300) + "...";
+  }
+}

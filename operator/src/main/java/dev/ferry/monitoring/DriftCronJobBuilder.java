@@ -1,0 +1,138 @@
+package dev.ferry.monitoring;
+
+import dev.ferry.api.v1alpha1.DriftPolicy;
+import dev.ferry.api.v1alpha1.DriftPolicySpec;
+import dev.ferry.api.v1alpha1.Ferry;
+import dev.ferry.kube.Names;
+import dev.ferry.kube.PodSecurity;
+import dev.ferry.kube.PvcUris;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpecBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Pure functions from a DriftPolicy to the CronJob that runs its drift check, and to a Job that runs it now. */
+public final class DriftCronJobBuilder {
+  private DriftCronJobBuilder() {
+  }
+
+  public static String cronJobName(DriftPolicy policy) {
+    return Names.join(52, policy.getMetadata().getName(), "drift");
+  }
+
+  public static String checkNowJobName(DriftPolicy policy, String request) {
+    return Names.join(Names.MAX_LABEL, policy.getMetadata().getName(), "drift-now", Names.shortHash(request, 8));
+  }
+
+  static Map<String, String> labels(DriftPolicy policy) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Ferry.LABEL_MANAGED_BY, Ferry.MANAGED_BY);
+    labels.put(Ferry.LABEL_DRIFT_POLICY, policy.getMetadata().getName());
+    return labels;
+  }
+
+  /** The checker's configuration: the policy's features, tests, thresholds and dataset drift share. */
+  public static String configJson(DriftPolicySpec spec) {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("features", spec.features);
+    config.put("datasetDriftShare", spec.datasetDriftShare);
+    config.put("correction", spec.correction);
+    return Serialization.asJson(config);
+  }
+
+  public static CronJob cronJob(DriftPolicy policy, String baselineUri, String ferryImage) {
+    return new CronJobBuilder()
+        .withNewMetadata().withName(cronJobName(policy)).withNamespace(policy.getMetadata().getNamespace())
+          .withLabels(labels(policy))
+          .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(Ferry.API_VERSION).withKind("DriftPolicy")
+              .withName(policy.getMetadata().getName()).withUid(policy.getMetadata().getUid())
+              .withController(true).withBlockOwnerDeletion(true).build())
+        .endMetadata()
+        .withNewSpec()
+          .withSchedule(policy.getSpec().schedule)
+          .withConcurrencyPolicy("Forbid")
+          .withSuccessfulJobsHistoryLimit(3)
+          .withFailedJobsHistoryLimit(3)
+          .withNewJobTemplate()
+            .withNewMetadata().withLabels(labels(policy)).endMetadata()
+            .withSpec(jobSpec(policy, baselineUri, ferryImage))
+          .endJobTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** A check now, from the same template (as kubectl create job --from=cronjob would), owned by the policy. */
+  public static Job checkNowJob(DriftPolicy policy, String request, String baselineUri, String ferryImage) {
+    return new JobBuilder()
+        .withNewMetadata().withName(checkNowJobName(policy, request)).withNamespace(policy.getMetadata().getNamespace())
+          .withLabels(labels(policy))
+          .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(Ferry.API_VERSION).withKind("DriftPolicy")
+              .withName(policy.getMetadata().getName()).withUid(policy.getMetadata().getUid())
+              .withController(true).withBlockOwnerDeletion(true).build())
+        .endMetadata()
+        .withSpec(jobSpec(policy, baselineUri, ferryImage))
+        .build();
+  }
+
+  static JobSpec jobSpec(DriftPolicy policy, String baselineUri, String ferryImage) {
+    DriftPolicySpec spec = policy.getSpec();
+    List<String> args = new ArrayList<>(List.of("drift-check",
+        "--baseline", PvcUris.containerPath(baselineUri),
+        "--current", PvcUris.containerPath(spec.current.uri)));
+    if (spec.current.format != null) {
+      args.addAll(List.of("--format", spec.current.format.name()));
+    }
+    args.addAll(List.of("--output", "json", "--compact"));
+    List<EnvVar> env = List.of(
+        new EnvVarBuilder().withName("FERRY_DRIFT_CONFIG_JSON").withValue(configJson(spec)).build(),
+        new EnvVarBuilder().withName("FERRY_NAMESPACE").withValue(policy.getMetadata().getNamespace()).build(),
+        new EnvVarBuilder().withName("FERRY_RESULT_PATH").withValue("/dev/termination-log").build());
+
+    Set<String> claims = new LinkedHashSet<>();
+    PvcUris.parse(baselineUri).ifPresent(p -> claims.add(p.claim()));
+    PvcUris.parse(spec.current.uri).ifPresent(p -> claims.add(p.claim()));
+    List<Volume> volumes = new ArrayList<>();
+    List<VolumeMount> mounts = new ArrayList<>();
+    for (String claim : claims) {
+      var pvc = new PvcUris.PvcUri(claim, "");
+      volumes.add(new VolumeBuilder().withName(pvc.volumeName()).withNewPersistentVolumeClaim().withClaimName(claim)
+          .withReadOnly(true).endPersistentVolumeClaim().build());
+      mounts.add(new VolumeMountBuilder().withName(pvc.volumeName()).withMountPath(pvc.mountPath()).withReadOnly(true)
+          .build());
+    }
+    PodTemplateSpec template = new PodTemplateSpecBuilder()
+        .withNewMetadata().withLabels(labels(policy)).endMetadata()
+        .withNewSpec()
+          .withRestartPolicy("Never")
+          .withSecurityContext(PodSecurity.restrictedPod())
+          .addNewContainer()
+            .withName("drift-check").withImage(ferryImage).withArgs(args).withEnv(env)
+            .withVolumeMounts(mounts)
+            .withTerminationMessagePath("/dev/termination-log")
+            .withTerminationMessagePolicy("FallbackToLogsOnError")
+            .withSecurityContext(PodSecurity.restrictedContainer())
+          .endContainer()
+          .withVolumes(volumes)
+        .endSpec()
+        .build();
+    return new JobSpecBuilder().withBackoffLimit(0).withActiveDeadlineSeconds(1800L).withTemplate(template).build();
+  }
+}

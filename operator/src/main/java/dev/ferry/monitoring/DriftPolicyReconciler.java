@@ -1,0 +1,328 @@
+package dev.ferry.monitoring;
+
+import dev.ferry.api.v1alpha1.DriftPolicy;
+import dev.ferry.api.v1alpha1.DriftPolicySpec;
+import dev.ferry.api.v1alpha1.DriftPolicyStatus;
+import dev.ferry.api.v1alpha1.DriftPolicyStatus.Check;
+import dev.ferry.api.v1alpha1.Ferry;
+import dev.ferry.api.v1alpha1.MetricCheck;
+import dev.ferry.api.v1alpha1.ModelDeployment;
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.TrainingRun;
+import dev.ferry.api.v1alpha1.TrainingRunSpec;
+import dev.ferry.kube.Conditions;
+import dev.ferry.kube.EventRecorder;
+import dev.ferry.kube.StatusChange;
+import dev.ferry.kube.StatusWriter;
+import dev.ferry.kube.Times;
+import dev.ferry.operator.FerryConfig;
+import dev.ferry.pipeline.CronSchedule;
+import dev.ferry.pipeline.RunTriggers;
+import dev.ferry.pipeline.StepOutcome;
+import dev.ferry.serving.prometheus.MetricCheckEvaluator;
+import dev.ferry.serving.prometheus.PrometheusClient;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Closes the loop: a CronJob runs drift-check on the policy's schedule; this reconciler reads each
+ * finished check, measures online performance on the same schedule, and acts (notify, retrain,
+ * roll back) within the guard rails. Not generation-aware: ferry.dev/check-now is an annotation.
+ */
+@ControllerConfiguration(name = "driftpolicy", generationAwareEventProcessing = false)
+public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
+  public static final String DRIFT_DETECTED = "DriftDetected";
+  static final int HISTORY = 10;
+
+  private final KubernetesClient client;
+  private final FerryConfig config;
+  private final Clock clock;
+  private final PrometheusClient prometheus;
+  private final WebhookNotifier notifier;
+  private final EventRecorder events;
+
+  public DriftPolicyReconciler(KubernetesClient client, FerryConfig config, Clock clock, PrometheusClient prometheus,
+      WebhookNotifier notifier) {
+    this.client = client;
+    this.config = config;
+    this.clock = clock;
+    this.prometheus = prometheus;
+    this.notifier = notifier;
+    this.events = new EventRecorder(client, "ferry-driftpolicy", clock);
+  }
+
+  @Override
+  public List<EventSource<?, DriftPolicy>> prepareEventSources(EventSourceContext<DriftPolicy> context) {
+    // Jobs of a CronJob are owned by the CronJob, not the policy: they map to it by label.
+    var jobs = InformerEventSourceConfiguration.from(Job.class, DriftPolicy.class)
+        .withName("drift-jobs")
+        .withLabelSelector(Ferry.LABEL_MANAGED_BY + "=" + Ferry.MANAGED_BY + "," + Ferry.LABEL_DRIFT_POLICY)
+        .withSecondaryToPrimaryMapper(job -> Set.of(new ResourceID(
+            job.getMetadata().getLabels().get(Ferry.LABEL_DRIFT_POLICY), job.getMetadata().getNamespace())))
+        .build();
+    return List.of(new InformerEventSource<>(jobs, context));
+  }
+
+  @Override
+  public UpdateControl<DriftPolicy> reconcile(DriftPolicy policy, Context<DriftPolicy> context) {
+    Instant now = clock.instant();
+    long generation = policy.getMetadata().getGeneration() == null ? 0 : policy.getMetadata().getGeneration();
+    DriftPolicyStatus status = Optional.ofNullable(StatusChange.copy(policy.getStatus(), DriftPolicyStatus.class))
+        .orElseGet(DriftPolicyStatus::new);
+    status.observedGeneration = generation;
+    String namespace = policy.getMetadata().getNamespace();
+
+    List<String> errors = validate(policy.getSpec());
+    if (!errors.isEmpty()) {
+      Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, String.join("; ", errors),
+          generation, now);
+      return StatusWriter.write(policy, status, context);
+    }
+    ModelDeployment md = client.resources(ModelDeployment.class).inNamespace(namespace)
+        .withName(policy.getSpec().deployment).get();
+    Optional<String> baseline = baseline(policy, md);
+    if (baseline.isEmpty()) {
+      Conditions.set(status, Conditions.READY, Conditions.FALSE, "NoBaseline", md == null
+          ? "ModelDeployment " + policy.getSpec().deployment + " does not exist"
+          : "ModelDeployment " + policy.getSpec().deployment + " serves no version yet, so there is no training "
+              + "dataset to compare with; set spec.baseline to check anyway", generation, now);
+      return StatusWriter.write(policy, status, context).rescheduleAfter(Duration.ofMinutes(1));
+    }
+    apply(DriftCronJobBuilder.cronJob(policy, baseline.get(), config.ferryImage()));
+    String checkNow = policy.getMetadata().getAnnotations() == null ? null
+        : policy.getMetadata().getAnnotations().get(Ferry.ANNOTATION_CHECK_NOW);
+    if (checkNow != null && !checkNow.equals(status.handledCheckNow)) {
+      createIfMissing(DriftCronJobBuilder.checkNowJob(policy, checkNow, baseline.get(), config.ferryImage()));
+      status.handledCheckNow = checkNow;
+    }
+    Conditions.set(status, Conditions.READY, Conditions.TRUE, "Scheduled", "checks " + policy.getSpec().schedule
+        + " against " + baseline.get(), generation, now);
+
+    readFinishedChecks(policy, context, status, now);
+    CronSchedule schedule = new CronSchedule(policy.getSpec().schedule, null);
+    measurePerformance(policy, status, schedule, now);
+    act(policy, md, status, now);
+
+    if (status.lastCheck != null) {
+      boolean drift = DriftActions.DRIFT.equals(status.lastCheck.result);
+      Conditions.set(status, DRIFT_DETECTED, drift ? Conditions.TRUE : DriftActions.ERROR.equals(status.lastCheck.result)
+          ? Conditions.UNKNOWN : Conditions.FALSE, status.lastCheck.result, DriftActions.describe(
+              status.lastCheck.result, status), generation, now);
+    }
+    status.nextCheck = schedule.next(now).map(Times::format).orElse(null);
+    UpdateControl<DriftPolicy> control = StatusWriter.write(policy, status, context);
+    return schedule.next(now).map(t -> control.rescheduleAfter(Duration.between(now, t).plusMillis(500)))
+        .orElse(control);
+  }
+
+  static List<String> validate(DriftPolicySpec spec) {
+    List<String> errors = new ArrayList<>();
+    if (spec == null) {
+      return List.of("spec: required");
+    }
+    if (spec.deployment == null || spec.deployment.isBlank()) {
+      errors.add("spec.deployment: required");
+    }
+    if (spec.current == null || spec.current.uri == null || spec.current.uri.isBlank()) {
+      errors.add("spec.current.uri: required");
+    }
+    try {
+      new CronSchedule(spec.schedule, null);
+    } catch (RuntimeException e) {
+      errors.add("spec.schedule: not a 5-field cron expression: \"" + spec.schedule + "\"");
+    }
+    if (spec.datasetDriftShare != null && (spec.datasetDriftShare < 0 || spec.datasetDriftShare > 1)) {
+      errors.add("spec.datasetDriftShare: must be between 0 and 1");
+    }
+    return errors;
+  }
+
+  /** The baseline: the override, else the training dataset of the version in production. */
+  private Optional<String> baseline(DriftPolicy policy, ModelDeployment md) {
+    if (policy.getSpec().baseline != null && policy.getSpec().baseline.uri != null) {
+      return Optional.of(policy.getSpec().baseline.uri);
+    }
+    if (md == null || md.getStatus() == null || md.getStatus().productionVersion == null) {
+      return Optional.empty();
+    }
+    ModelVersion version = client.resources(ModelVersion.class).inNamespace(md.getMetadata().getNamespace())
+        .withName(md.getSpec().model + "-v" + md.getStatus().productionVersion).get();
+    return Optional.ofNullable(version).map(v -> v.getSpec().lineage).map(l -> l.dataset).map(d -> d.uri);
+  }
+
+  /** Turns every finished check Job not yet read into a Check, oldest first. */
+  private void readFinishedChecks(DriftPolicy policy, Context<DriftPolicy> context, DriftPolicyStatus status,
+      Instant now) {
+    Set<String> seen = new java.util.HashSet<>();
+    status.history.forEach(c -> seen.add(c.job));
+    if (status.lastCheck != null) {
+      seen.add(status.lastCheck.job);
+    }
+    List<Job> finished = context.getSecondaryResources(Job.class).stream()
+        .filter(j -> StepOutcome.state(j) != StepOutcome.JobState.Running)
+        .filter(j -> !seen.contains(j.getMetadata().getName()))
+        .sorted(Comparator.comparing((Job j) -> Optional.ofNullable(j.getStatus().getCompletionTime())
+            .orElse(Optional.ofNullable(j.getMetadata().getCreationTimestamp()).orElse(""))))
+        .toList();
+    for (Job job : finished) {
+      var pods = client.pods().inNamespace(job.getMetadata().getNamespace())
+          .withLabel("job-name", job.getMetadata().getName()).list().getItems();
+      Optional<StepOutcome.Terminated> terminated = StepOutcome.lastTerminated(pods);
+      Check check = DriftCheckResults.read(job.getMetadata().getName(),
+          Optional.ofNullable(job.getStatus().getCompletionTime()).orElse(Times.format(now)),
+          terminated.map(StepOutcome.Terminated::exitCode).orElse(null),
+          terminated.map(StepOutcome.Terminated::message).orElse(null), StepOutcome.failureReason(job));
+      status.lastCheck = check;
+      status.history.add(0, check);
+      while (status.history.size() > HISTORY) {
+        status.history.remove(status.history.size() - 1);
+      }
+    }
+  }
+
+  /** Measures online performance once per scheduled time. */
+  private void measurePerformance(DriftPolicy policy, DriftPolicyStatus status, CronSchedule schedule, Instant now) {
+    List<MetricCheck> checks = policy.getSpec().performance;
+    if (checks == null || checks.isEmpty()) {
+      status.performance = new ArrayList<>();
+      return;
+    }
+    Instant last = status.performance.stream().map(p -> Times.parse(p.time)).filter(Objects::nonNull)
+        .max(Comparator.naturalOrder()).orElse(null);
+    boolean due = last == null || schedule.latestAtOrBefore(now).map(t -> t.isAfter(last)).orElse(false);
+    if (!due) {
+      return;
+    }
+    List<DriftPolicyStatus.PerformanceResult> results = new ArrayList<>();
+    for (MetricCheck check : checks) {
+      MetricCheckEvaluator.Verdict verdict = MetricCheckEvaluator.check(check, prometheus);
+      DriftPolicyStatus.PerformanceResult result = new DriftPolicyStatus.PerformanceResult();
+      result.name = check.name;
+      result.value = verdict.value().isPresent() ? verdict.value().getAsDouble() : null;
+      result.passed = verdict.outcome() == MetricCheckEvaluator.Outcome.INCONCLUSIVE ? null : verdict.passed();
+      result.message = verdict.message();
+      result.time = Times.format(now);
+      results.add(result);
+    }
+    status.performance = results;
+  }
+
+  private void act(DriftPolicy policy, ModelDeployment md, DriftPolicyStatus status, Instant now) {
+    String namespace = policy.getMetadata().getNamespace();
+    var actions = policy.getSpec().actions;
+    boolean retrainRunning = actions != null && actions.retrain != null && client.resources(TrainingRun.class)
+        .inNamespace(namespace).withLabel(Ferry.LABEL_PIPELINE, actions.retrain.pipeline).list().getItems().stream()
+        .anyMatch(r -> r.getSpec() != null && r.getSpec().trigger != null
+            && r.getSpec().trigger.kind == TrainingRunSpec.TriggerKind.Drift && !RunTriggers.isFinished(r));
+    boolean previous = md != null && md.getStatus() != null && md.getStatus().history.stream()
+        .anyMatch(h -> "Replaced".equals(h.outcome) && !md.getStatus().rejectedVersions.contains(h.version));
+    DriftActions.Decision decision = DriftActions.decide(policy, status, retrainRunning, previous, now);
+
+    decision.notification().ifPresent(n -> {
+      events.record(policy, DriftActions.NO_DRIFT.equals(n.verdict()) ? "Normal" : "Warning", n.verdict(), n.message());
+      List<String> outcomes = new ArrayList<>();
+      if (actions != null && actions.notify != null) {
+        for (var target : actions.notify) {
+          outcomes.add(notifier.send(namespace, target.webhook, n).message());
+        }
+      }
+      status.notifiedVerdict = n.verdict();
+      if (!outcomes.isEmpty()) {
+        record(policy, status, now, "Notify", "webhooks", String.join("; ", outcomes));
+      }
+    });
+    decision.retrain().ifPresent(r -> {
+      TrainingRun run = new TrainingRun();
+      run.getMetadata().setName(r.runName());
+      run.getMetadata().setNamespace(namespace);
+      run.getMetadata().setLabels(Map.of(Ferry.LABEL_MANAGED_BY, Ferry.MANAGED_BY, Ferry.LABEL_PIPELINE, r.pipeline(),
+          Ferry.LABEL_DRIFT_POLICY, policy.getMetadata().getName()));
+      run.setSpec(new TrainingRunSpec());
+      run.getSpec().pipeline = r.pipeline();
+      run.getSpec().trigger = new TrainingRunSpec.Trigger();
+      run.getSpec().trigger.kind = TrainingRunSpec.TriggerKind.Drift;
+      run.getSpec().trigger.source = "DriftPolicy/" + policy.getMetadata().getName();
+      run.getSpec().trigger.reason = r.reason();
+      createIfMissing(run);
+      status.retrainTimes = DriftActions.withRetrain(status.retrainTimes, now);
+      record(policy, status, now, "Retrain", "TrainingRun/" + r.runName(), r.reason());
+    });
+    decision.retrainSkipped().ifPresent(why -> record(policy, status, now, "RetrainSkipped",
+        "TrainingPipeline/" + actions.retrain.pipeline, why));
+    if (decision.rollback()) {
+      String request = policy.getMetadata().getName() + "-" + Times.format(now).replace(":", "");
+      client.resources(ModelDeployment.class).inNamespace(namespace).withName(md.getMetadata().getName())
+          .edit(d -> {
+            d.getMetadata().getAnnotations().put(Ferry.ANNOTATION_ROLLBACK, request);
+            return d;
+          });
+      record(policy, status, now, "Rollback", "ModelDeployment/" + md.getMetadata().getName(),
+          DriftActions.describe(DriftActions.PERFORMANCE_BREACH, status));
+    }
+    decision.rollbackSkipped().ifPresent(why -> record(policy, status, now, "RollbackSkipped",
+        "ModelDeployment/" + policy.getSpec().deployment, why));
+    if (status.lastCheck != null) {
+      status.actedOnCheck = status.lastCheck.job;
+    }
+  }
+
+  private void record(DriftPolicy policy, DriftPolicyStatus status, Instant now, String kind, String target,
+      String message) {
+    DriftPolicyStatus.Action action = new DriftPolicyStatus.Action();
+    action.time = Times.format(now);
+    action.kind = kind;
+    action.target = target;
+    action.message = message;
+    status.lastAction = action;
+    events.record(policy, kind.endsWith("Skipped") ? "Warning" : "Normal", kind, target + ": " + message);
+  }
+
+  private void apply(CronJob desired) {
+    CronJob existing = client.batch().v1().cronjobs().inNamespace(desired.getMetadata().getNamespace())
+        .withName(desired.getMetadata().getName()).get();
+    if (existing == null) {
+      createIfMissing(desired);
+    } else if (!Objects.equals(existing.getSpec().getSchedule(), desired.getSpec().getSchedule())
+        || !Objects.equals(existing.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers(),
+            desired.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers())) {
+      client.batch().v1().cronjobs().inNamespace(desired.getMetadata().getNamespace())
+          .withName(desired.getMetadata().getName()).edit(c -> {
+            c.getSpec().setSchedule(desired.getSpec().getSchedule());
+            c.getSpec().setJobTemplate(desired.getSpec().getJobTemplate());
+            return c;
+          });
+    }
+  }
+
+  private void createIfMissing(HasMetadata object) {
+    try {
+      client.resource(object).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+}
