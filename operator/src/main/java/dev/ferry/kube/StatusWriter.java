@@ -18,10 +18,12 @@ public final class StatusWriter {
     if (!StatusChange.changed(resource.getStatus(), after)) {
       return UpdateControl.noUpdate();
     }
-    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(resource, context, fresh -> {
+    // No retry on conflict: a status computed from a stale object must not overwrite a newer one.
+    // The conflict fails this reconcile, and JOSDK runs it again on the fresh object.
+    PrimaryUpdateAndCacheUtils.updateAndCacheResource(resource, context, fresh -> {
       fresh.setStatus(after);
       return fresh;
-    });
+    }, r -> context.getClient().resource(r).updateStatus(), 0, 10_000, 50);
     return UpdateControl.noUpdate();
   }
 }

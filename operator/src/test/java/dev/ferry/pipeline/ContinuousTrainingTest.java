@@ -253,6 +253,8 @@ class ContinuousTrainingTest extends OperatorTestBase {
     pipeline.getSpec().validation.mustBeatProduction = new dev.ferry.api.v1alpha1.MustBeatProduction();
     pipeline.getSpec().validation.mustBeatProduction.metric = "auc";
     create(pipeline);
+    // Production is written with the operator stopped: the mock server does not lock status writes.
+    stopOperator();
     ModelVersion champion = new ModelVersion();
     champion.getMetadata().setName("churn-v1");
     champion.getMetadata().setLabels(Map.of(Ferry.LABEL_MODEL, "churn"));
@@ -271,6 +273,7 @@ class ContinuousTrainingTest extends OperatorTestBase {
     deployment.setStatus(new dev.ferry.api.v1alpha1.ModelDeploymentStatus());
     deployment.getStatus().productionVersion = 1L;
     client.resource(deployment).updateStatus();
+    startOperator();
 
     scriptHappyPath(0.91);
     create(manualRun("churn-r1", "churn"));

@@ -1,0 +1,302 @@
+package dev.ferry.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.ferry.api.v1alpha1.DatasetSpec;
+import dev.ferry.api.v1alpha1.DriftPolicy;
+import dev.ferry.api.v1alpha1.DriftPolicySpec;
+import dev.ferry.api.v1alpha1.Ferry;
+import dev.ferry.api.v1alpha1.MetricCheck;
+import dev.ferry.api.v1alpha1.ModelDeployment;
+import dev.ferry.api.v1alpha1.ModelDeploymentSpec;
+import dev.ferry.api.v1alpha1.ModelDeploymentStatus;
+import dev.ferry.api.v1alpha1.ModelVersion;
+import dev.ferry.api.v1alpha1.ModelVersionSpec;
+import dev.ferry.api.v1alpha1.PrometheusQuery;
+import dev.ferry.api.v1alpha1.TrainingRun;
+import dev.ferry.kube.Conditions;
+import dev.ferry.kube.RestrictedPodSecurity;
+import dev.ferry.serving.prometheus.HttpPrometheusClient;
+import dev.ferry.testing.FakePrometheus;
+import dev.ferry.testing.Fixtures;
+import dev.ferry.testing.OperatorTestBase;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DriftPolicyTest extends OperatorTestBase {
+  static final String DRIFT = "{\"verdict\":\"Drift\",\"featureCount\":3,\"driftedCount\":2,\"features\":["
+      + "{\"name\":\"tenure\",\"test\":\"psi\",\"score\":0.31,\"threshold\":0.2,\"drifted\":true,\"baselineMissing\":0,"
+      + "\"currentMissing\":0.01},{\"name\":\"plan\",\"test\":\"chi2\",\"score\":0.001,\"threshold\":0.05,"
+      + "\"drifted\":true},{\"name\":\"channel\",\"test\":\"chi2\",\"score\":0.4,\"threshold\":0.05,\"drifted\":false}]}";
+  static final String NO_DRIFT = "{\"verdict\":\"NoDrift\",\"featureCount\":3,\"driftedCount\":0,\"features\":[]}";
+
+  private FakePrometheus fakePrometheus;
+  private final AtomicInteger pokes = new AtomicInteger();
+  private HttpServer webhook;
+  private final List<String> received = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void production() throws IOException {
+    fakePrometheus = FakePrometheus.start();
+    stopOperator();
+    prometheus = new HttpPrometheusClient(Map.of());
+    startOperator();
+    webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    webhook.createContext("/hooks/T000/B000/secret-token", exchange -> {
+      received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    webhook.start();
+
+    for (long n = 1; n <= 2; n++) {
+      ModelVersion v = new ModelVersion();
+      v.getMetadata().setName("churn-v" + n);
+      v.getMetadata().setLabels(Map.of(Ferry.LABEL_MODEL, "churn"));
+      v.setSpec(new ModelVersionSpec());
+      v.getSpec().model = "churn";
+      v.getSpec().version = n;
+      v.getSpec().artifact = new ModelVersionSpec.Artifact();
+      v.getSpec().artifact.uri = "pvc://models/v" + n;
+      v.getSpec().lineage = new ModelVersionSpec.Lineage();
+      v.getSpec().lineage.dataset = new ModelVersionSpec.DatasetRef();
+      v.getSpec().lineage.dataset.uri = "pvc://datasets/churn-" + n + ".csv";
+      create(v);
+    }
+    create(Fixtures.pipeline("churn"));
+  }
+
+  @AfterEach
+  void stopServers() {
+    fakePrometheus.close();
+    webhook.stop(0);
+  }
+
+  /** A deployment already serving; written with the operator stopped, as the mock server does not lock status writes. */
+  private void deployment(Long production, Long previous) {
+    stopOperator();
+    ModelDeployment md = new ModelDeployment();
+    md.getMetadata().setName("churn");
+    md.setSpec(new ModelDeploymentSpec());
+    md.getSpec().model = "churn";
+    md.getSpec().server = new ModelDeploymentSpec.Server();
+    md.getSpec().server.image = "mlserver:1";
+    md.getSpec().version = production;
+    md = create(md);
+    md.setStatus(new ModelDeploymentStatus());
+    md.getStatus().productionVersion = production;
+    if (previous != null) {
+      var entry = new ModelDeploymentStatus.HistoryEntry();
+      entry.version = previous;
+      entry.outcome = "Replaced";
+      md.getStatus().history.add(entry);
+    }
+    client.resource(md).updateStatus();
+    startOperator();
+  }
+
+  private DriftPolicy policy(Consumer<DriftPolicySpec> change) {
+    DriftPolicy policy = new DriftPolicy();
+    policy.getMetadata().setName("churn-drift");
+    DriftPolicySpec spec = new DriftPolicySpec();
+    spec.deployment = "churn";
+    spec.schedule = "0 * * * *";
+    spec.current = new DatasetSpec();
+    spec.current.uri = "pvc://inference-log/churn/latest.csv";
+    spec.actions = new DriftPolicySpec.Actions();
+    spec.actions.retrain = new DriftPolicySpec.Retrain();
+    spec.actions.retrain.pipeline = "churn";
+    change.accept(spec);
+    policy.setSpec(spec);
+    return create(policy);
+  }
+
+  private void checkNow() {
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      DriftPolicy p = get(DriftPolicy.class, "churn-drift");
+      p.getMetadata().getAnnotations().put(Ferry.ANNOTATION_CHECK_NOW, "n" + pokes.incrementAndGet());
+      client.resource(p).update();
+      return true;
+    });
+  }
+
+  private DriftPolicy awaitPolicy(java.util.function.Predicate<DriftPolicy> condition) {
+    return awaitResource(DriftPolicy.class, "churn-drift", p -> p.getStatus() != null && condition.test(p));
+  }
+
+  private List<TrainingRun> driftRuns() {
+    return client.resources(TrainingRun.class).inNamespace(NS).list().getItems().stream()
+        .filter(r -> r.getSpec().trigger != null && r.getSpec().trigger.kind.name().equals("Drift")).toList();
+  }
+
+  @Test
+  void policyBecomesACronJobCheckingAgainstTheProductionTrainingData() {
+    deployment(2L, 1L);
+    policy(s -> { });
+    CronJob cron = awaitResource(CronJob.class, "churn-drift-drift", c -> true);
+    assertThat(cron.getSpec().getSchedule()).isEqualTo("0 * * * *");
+    assertThat(cron.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
+    assertThat(cron.getSpec().getSuccessfulJobsHistoryLimit()).isEqualTo(3);
+    var pod = cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers().get(0).getArgs()).containsSubsequence("--baseline",
+        "/ferry/pvc/datasets/churn-2.csv", "--current", "/ferry/pvc/inference-log/churn/latest.csv");
+    assertThat(pod.getVolumes()).extracting(v -> v.getPersistentVolumeClaim().getClaimName())
+        .containsExactly("datasets", "inference-log");
+    assertThat(RestrictedPodSecurity.violations(pod)).isEmpty();
+    assertThat(cron.getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("DriftPolicy"));
+    DriftPolicy policy = awaitPolicy(p -> p.getStatus().nextCheck != null);
+    assertThat(Conditions.isTrue(policy.getStatus(), "Ready")).isTrue();
+  }
+
+  @Test
+  void driftIsReportedPerFeatureAndStartsOneRetrainWithinTheGuardRails() {
+    deployment(2L, 1L);
+    runner.succeed("drift-check", DRIFT);
+    policy(s -> { });
+    checkNow();
+    DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastCheck != null && p.getStatus().lastAction != null);
+    var check = seen.getStatus().lastCheck;
+    assertThat(check.result).isEqualTo("Drift");
+    assertThat(check.driftedFeatures).isEqualTo(2);
+    assertThat(check.scores).extracting(s -> s.feature + ":" + s.drifted).contains("tenure:true", "channel:false");
+    assertThat(check.scores.get(0).currentMissing).isEqualTo(0.01);
+    assertThat(Conditions.isTrue(seen.getStatus(), "DriftDetected")).isTrue();
+    assertThat(seen.getStatus().lastAction.kind).isEqualTo("Retrain");
+    await().untilAsserted(() -> assertThat(driftRuns()).singleElement().satisfies(r -> {
+      assertThat(r.getSpec().trigger.source).isEqualTo("DriftPolicy/churn-drift");
+      assertThat(r.getSpec().trigger.reason).contains("2 of 3 features drifted", "tenure psi 0.31");
+    }));
+
+    checkNow();
+    DriftPolicy again = awaitPolicy(p -> p.getStatus().history.size() == 2 && p.getStatus().lastAction != null
+        && p.getStatus().lastAction.kind.equals("RetrainSkipped"));
+    assertThat(again.getStatus().lastAction.message).containsAnyOf("already running", "cooldown");
+    assertThat(driftRuns()).hasSize(1);
+  }
+
+  @Test
+  void aCheckThatCannotRunIsAnErrorNeverNoDrift() {
+    deployment(2L, 1L);
+    runner.fail("drift-check", 2, "{\"verdict\":\"Error\",\"message\":\"latest.csv, line 7: ragged row\"}");
+    policy(s -> { });
+    checkNow();
+    DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastCheck != null);
+    assertThat(seen.getStatus().lastCheck.result).isEqualTo("Error");
+    assertThat(seen.getStatus().lastCheck.message).contains("line 7: ragged row");
+    assertThat(Conditions.find(seen.getStatus(), "DriftDetected").orElseThrow().getStatus()).isEqualTo("Unknown");
+    assertThat(driftRuns()).isEmpty();
+  }
+
+  @Test
+  void webhooksHearOfAChangeOfVerdictOnceAndTheUrlStaysSecret() {
+    deployment(2L, 1L);
+    String url = "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hooks/T000/B000/secret-token";
+    create(new SecretBuilder().withNewMetadata().withName("slack-hook").endMetadata()
+        .addToStringData("url", url).build());
+    runner.succeed("drift-check", DRIFT);
+    policy(s -> {
+      var notify = new DriftPolicySpec.Notify();
+      notify.webhook = new DriftPolicySpec.Webhook();
+      notify.webhook.urlSecretRef = new DriftPolicySpec.SecretKeyRef();
+      notify.webhook.urlSecretRef.name = "slack-hook";
+      notify.webhook.urlSecretRef.key = "url";
+      s.actions.notify = List.of(notify);
+      s.actions.retrain = null;
+    });
+    checkNow();
+    await().untilAsserted(() -> assertThat(received).hasSize(1));
+    assertThat(received.get(0)).contains("\"text\"", "churn-drift", "Drift", "tenure");
+    checkNow();
+    awaitPolicy(p -> p.getStatus().history.size() == 2);
+    assertThat(received).as("the same verdict again is not news").hasSize(1);
+
+    String everything = Serialization.asYaml(get(DriftPolicy.class, "churn-drift"))
+        + client.v1().events().inNamespace(NS).list().getItems().stream().map(Event::getMessage).toList();
+    assertThat(everything).doesNotContain("secret-token").doesNotContain(url);
+  }
+
+  private void performance(DriftPolicySpec spec, double max) {
+    MetricCheck accuracy = new MetricCheck();
+    accuracy.name = "error-rate";
+    accuracy.prometheus = new PrometheusQuery();
+    accuracy.prometheus.address = fakePrometheus.address();
+    accuracy.prometheus.query = "sum(rate(errors[5m]))";
+    accuracy.max = max;
+    spec.performance = List.of(accuracy);
+    spec.actions.rollback = true;
+    spec.actions.retrain = null;
+  }
+
+  @Test
+  void aPerformanceBreachRollsTheDeploymentBack() {
+    deployment(2L, 1L);
+    fakePrometheus.respond("sum(rate(errors[5m]))", FakePrometheus.vector(0.2));
+    policy(s -> performance(s, 0.05));
+    DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastAction != null);
+    assertThat(seen.getStatus().lastAction.kind).isEqualTo("Rollback");
+    assertThat(seen.getStatus().performance).singleElement().satisfies(r -> assertThat(r.passed).isFalse());
+    await().untilAsserted(() -> assertThat(get(ModelDeployment.class, "churn").getMetadata().getAnnotations())
+        .containsKey(Ferry.ANNOTATION_ROLLBACK));
+  }
+
+  @Test
+  void aRollbackWithNoPreviousVersionIsReportedNotAttempted() {
+    deployment(2L, null);
+    fakePrometheus.respond("sum(rate(errors[5m]))", FakePrometheus.vector(0.2));
+    policy(s -> performance(s, 0.05));
+    DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastAction != null);
+    assertThat(seen.getStatus().lastAction.kind).isEqualTo("RollbackSkipped");
+    assertThat(seen.getStatus().lastAction.message).contains("no previous good version");
+    assertThat(get(ModelDeployment.class, "churn").getMetadata().getAnnotations())
+        .doesNotContainKey(Ferry.ANNOTATION_ROLLBACK);
+  }
+
+  @Test
+  void prometheusDownIsReportedAsUnmeasuredNotAsABreach() {
+    deployment(2L, 1L);
+    fakePrometheus.down();
+    policy(s -> performance(s, 0.05));
+    DriftPolicy seen = awaitPolicy(p -> !p.getStatus().performance.isEmpty());
+    assertThat(seen.getStatus().performance.get(0).passed).isNull();
+    assertThat(seen.getStatus().performance.get(0).message).isNotBlank();
+    assertThat(seen.getStatus().lastAction).isNull();
+  }
+
+  @Test
+  void aRestartBetweenACheckAndItsActionNeitherLosesNorRepeatsIt() {
+    deployment(2L, 1L);
+    runner.succeed("drift-check", DRIFT);
+    policy(s -> { });
+    checkNow();
+    awaitPolicy(p -> p.getStatus().actedOnCheck != null);
+    assertThat(driftRuns()).hasSize(1);
+    stopOperator();
+    // As if the operator died after recording the check and before acting on it.
+    DriftPolicy p = get(DriftPolicy.class, "churn-drift");
+    p.getStatus().actedOnCheck = null;
+    p.getStatus().retrainTimes = new java.util.ArrayList<>();
+    p.getStatus().lastAction = null;
+    client.resource(p).updateStatus();
+    startOperator();
+    awaitPolicy(x -> x.getStatus().actedOnCheck != null);
+    await().during(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(driftRuns()).hasSize(1));
+  }
+}
