@@ -39,6 +39,8 @@ public final class LocalMode implements AutoCloseable {
   /** Kinds written by {@code --dump} and checked for failures. */
   static final List<Class<? extends HasMetadata>> KINDS = List.of(TrainingPipeline.class, TrainingRun.class,
       ModelVersion.class, ModelDeployment.class, DriftPolicy.class, Job.class, Pod.class,
+      io.fabric8.kubernetes.api.model.apps.Deployment.class, io.fabric8.kubernetes.api.model.Service.class,
+      io.fabric8.kubernetes.api.model.batch.v1.CronJob.class,
       io.fabric8.kubernetes.api.model.ConfigMap.class, io.fabric8.kubernetes.api.model.Event.class);
 
   /** How the local mode runs. */
@@ -55,6 +57,10 @@ public final class LocalMode implements AutoCloseable {
   private LocalGarbageCollector gc;
   private FerryOperator operator;
   private ProgressView view;
+  private ProcessServerRunner servers;
+  private LocalDeploymentController deployments;
+  private LocalCronJobController cronJobs;
+  private java.util.concurrent.ScheduledExecutorService serviceMapTimer;
   private final List<String> problems = new ArrayList<>();
 
   public LocalMode(Options options) {
@@ -75,12 +81,31 @@ public final class LocalMode implements AutoCloseable {
     api = EmbeddedApiServer.start(options.port());
     writeKubeconfig();
     KubernetesClient client = api.client();
-    runner = new ProcessContainerRunner(mapping, options.config().ferryImage(), options.selfCommand(), runDir);
+    // Every local process and the operator's own HTTP clients reach Services through this map.
+    Path servicesFile = stateDir.resolve("services.json");
+    dev.ferry.net.ServiceUrls.write(servicesFile, java.util.Map.of());
+    java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    env.put(dev.ferry.net.ServiceUrls.ENV_LOCAL_SERVICES, servicesFile.toString());
+    LocalLaunch launcher = new LocalLaunch(mapping, options.config().ferryImage(), options.selfCommand(),
+        java.util.Map.of(dev.ferry.net.ServiceUrls.ENV_LOCAL_SERVICES, servicesFile.toString()),
+        (namespace, name) -> configMapFolder(client, namespace, name));
+    runner = new ProcessContainerRunner(launcher, runDir);
+    servers = new ProcessServerRunner(launcher, runDir, servicesFile);
     view = new ProgressView(client, options.out(), pod -> options.dir().toAbsolutePath().relativize(runner.logFile(pod))
         .toString()).start();
     jobs = new LocalJobController(client, runner, Clock.systemUTC(), 4).start();
     gc = new LocalGarbageCollector(client).start(500);
-    operator = new FerryOperator(client, options.config(), Clock.systemUTC(), false).start();
+    deployments = new LocalDeploymentController(client, servers).start(1000);
+    cronJobs = new LocalCronJobController(client, Clock.systemUTC()).start(1000);
+    serviceMapTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "local-services");
+      t.setDaemon(true);
+      return t;
+    });
+    serviceMapTimer.scheduleWithFixedDelay(() -> servers.refreshServices(client), 500, 500,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+    operator = new FerryOperator(client, options.config(), Clock.systemUTC(), false,
+        dev.ferry.operator.OutsideSystems.real(env)).start();
     options.out().println("ferry local: API server " + api.url() + "  kubeconfig " + kubeconfig(options.dir())
         + "  pod logs " + runDir.resolve("pods"));
 
@@ -95,6 +120,22 @@ public final class LocalMode implements AutoCloseable {
     }
     problems.forEach(p -> options.out().println("error: " + p));
     return List.copyOf(problems);
+  }
+
+  /** A ConfigMap volume, as the kubelet mounts it: one file per key. */
+  private Path configMapFolder(KubernetesClient client, String namespace, String name) throws IOException {
+    var configMap = client.configMaps().inNamespace(namespace).withName(name).get();
+    if (configMap == null) {
+      throw new IOException("ConfigMap " + namespace + "/" + name + " does not exist");
+    }
+    Path folder = runDir.resolve("configmaps").resolve(namespace).resolve(name);
+    Files.createDirectories(folder);
+    if (configMap.getData() != null) {
+      for (var entry : configMap.getData().entrySet()) {
+        Files.writeString(folder.resolve(entry.getKey()), entry.getValue());
+      }
+    }
+    return folder;
   }
 
   private void writeKubeconfig() throws IOException {
@@ -155,7 +196,15 @@ public final class LocalMode implements AutoCloseable {
         .allMatch(p -> p.getStatus() != null && Objects.equals(p.getStatus().observedGeneration,
             p.getMetadata().getGeneration()) && (p.getStatus().nextScheduledRun == null
             || Times.parse(p.getStatus().nextScheduledRun).isAfter(horizon)));
-    return jobsDone && runsDone && versionsJudged && pipelinesSettled;
+    boolean deploymentsSettled = client.resources(ModelDeployment.class).inAnyNamespace().list().getItems().stream()
+        .allMatch(d -> d.getStatus() != null && Objects.equals(d.getStatus().observedGeneration,
+            d.getMetadata().getGeneration()) && !List.of("Staging", "SmokeTesting", "Canary", "Promoting")
+            .contains(d.getStatus().phase));
+    boolean checksRead = client.resources(DriftPolicy.class).inAnyNamespace().list().getItems().stream()
+        .allMatch(p -> p.getStatus() != null && client.batch().v1().jobs().inNamespace(p.getMetadata().getNamespace())
+            .withLabel(dev.ferry.api.v1alpha1.Ferry.LABEL_DRIFT_POLICY, p.getMetadata().getName()).list().getItems()
+            .stream().allMatch(j -> p.getStatus().history.stream().anyMatch(c -> j.getMetadata().getName().equals(c.job))));
+    return jobsDone && runsDone && versionsJudged && pipelinesSettled && deploymentsSettled && checksRead;
   }
 
   /** Resources that ended failed: failed runs, rejected versions, anything not Ready. */
@@ -198,7 +247,10 @@ public final class LocalMode implements AutoCloseable {
     if (runner != null) {
       runner.close();
     }
-    for (AutoCloseable part : new AutoCloseable[] {view, jobs, gc, operator}) {
+    if (serviceMapTimer != null) {
+      serviceMapTimer.shutdownNow();
+    }
+    for (AutoCloseable part : new AutoCloseable[] {view, jobs, gc, deployments, cronJobs, operator, servers}) {
       try {
         if (part != null) {
           part.close();

@@ -29,9 +29,7 @@ public class ProcessContainerRunner implements ContainerRunner, AutoCloseable {
   /** The kubelet's fallback: the tail of the log when a failed container wrote no message. */
   private static final int LOG_TAIL_BYTES = 2048;
 
-  private final LocalMapping mapping;
-  private final String ferryImage;
-  private final List<String> selfCommand;
+  private final LocalLaunch launcher;
   private final Path runDir;
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
@@ -40,9 +38,13 @@ public class ProcessContainerRunner implements ContainerRunner, AutoCloseable {
    * @param runDir where pod logs and result files are kept
    */
   public ProcessContainerRunner(LocalMapping mapping, String ferryImage, List<String> selfCommand, Path runDir) {
-    this.mapping = mapping;
-    this.ferryImage = ferryImage;
-    this.selfCommand = List.copyOf(selfCommand);
+    this(new LocalLaunch(mapping, ferryImage, selfCommand, Map.of(), (ns, name) -> {
+      throw new IOException("no API server to read it from");
+    }), runDir);
+  }
+
+  ProcessContainerRunner(LocalLaunch launcher, Path runDir) {
+    this.launcher = launcher;
     this.runDir = runDir;
   }
 
@@ -63,55 +65,19 @@ public class ProcessContainerRunner implements ContainerRunner, AutoCloseable {
 
   @Override
   public Exit run(Pod pod, Container container, Duration timeout) throws InterruptedException {
-    Map<String, Path> mounts;
+    LocalLaunch.Launch launch;
     try {
-      mounts = mounts(pod, container);
-    } catch (IllegalArgumentException e) {
-      return new Exit(128, e.getMessage(), "ContainerCannotRun", null);
+      launch = launcher.prepare(pod.getMetadata().getNamespace(), pod.getSpec(), container);
+    } catch (LocalLaunch.CannotRun e) {
+      return new Exit(128, e.getMessage(), e.reason(), null);
     }
-    List<String> command = new ArrayList<>();
-    Path workingDir = mapping.baseDir();
-    Map<String, String> extraEnv = Map.of();
-    if (ferryImage.equals(container.getImage())) {
-      command.addAll(selfCommand);
-    } else {
-      var mapped = mapping.command(container.getImage());
-      if (mapped.isEmpty()) {
-        return new Exit(128, "image " + container.getImage() + " is not mapped to a local command: add it under"
-            + " images: in " + mapping.file(), "ImageNotMapped", null);
-      }
-      if (container.getCommand() == null || container.getCommand().isEmpty()) {
-        command.addAll(mapped.get().command);
-      }
-      if (mapped.get().workingDir != null) {
-        workingDir = mapping.baseDir().resolve(mapped.get().workingDir).normalize();
-      }
-      extraEnv = mapped.get().env;
-    }
-    if (container.getCommand() != null) {
-      container.getCommand().forEach(c -> command.add(rewrite(c, mounts)));
-    }
-    if (container.getArgs() != null) {
-      container.getArgs().forEach(a -> command.add(rewrite(expand(a, container), mounts)));
-    }
-    if (container.getWorkingDir() != null) {
-      workingDir = Path.of(rewrite(container.getWorkingDir(), mounts));
-    }
-
     Path podDir = runDir.resolve("pods").resolve(pod.getMetadata().getNamespace());
     Path log = logFile(pod);
     Path result = podDir.resolve(pod.getMetadata().getName() + ".result");
-    ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile())
+    ProcessBuilder builder = new ProcessBuilder(launch.command()).directory(launch.workingDir().toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = builder.environment();
-    env.putAll(extraEnv);
-    if (container.getEnv() != null) {
-      for (EnvVar var : container.getEnv()) {
-        if (var.getValue() != null) {
-          env.put(var.getName(), rewrite(var.getValue(), mounts));
-        }
-      }
-    }
+    env.putAll(launch.env());
     String terminationPath = container.getTerminationMessagePath() == null ? "/dev/termination-log"
         : container.getTerminationMessagePath();
     env.replaceAll((k, v) -> v.equals(terminationPath) ? result.toString() : v);
@@ -122,7 +88,7 @@ public class ProcessContainerRunner implements ContainerRunner, AutoCloseable {
       Files.deleteIfExists(result);
       process = builder.start();
     } catch (IOException e) {
-      return new Exit(128, "could not start " + command.get(0) + " for image " + container.getImage() + ": "
+      return new Exit(128, "could not start " + launch.command().get(0) + " for image " + container.getImage() + ": "
           + e.getMessage(), "ContainerCannotRun", null);
     }
     running.add(process);
@@ -151,57 +117,8 @@ public class ProcessContainerRunner implements ContainerRunner, AutoCloseable {
     return true;
   }
 
-  /** Mount paths of the container's PersistentVolumeClaims, mapped to local folders. */
-  private Map<String, Path> mounts(Pod pod, Container container) {
-    Map<String, Path> mounts = new LinkedHashMap<>();
-    if (container.getVolumeMounts() == null) {
-      return mounts;
-    }
-    for (VolumeMount mount : container.getVolumeMounts()) {
-      Volume volume = pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals(mount.getName()))
-          .findFirst().orElse(null);
-      if (volume == null || volume.getPersistentVolumeClaim() == null) {
-        continue;
-      }
-      String claim = volume.getPersistentVolumeClaim().getClaimName();
-      Path folder = mapping.volumes().get(claim);
-      if (folder == null) {
-        throw new IllegalArgumentException("PersistentVolumeClaim " + claim + " is not mapped to a local folder: add it"
-            + " under volumes: in " + mapping.file());
-      }
-      try {
-        Files.createDirectories(folder);
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot create " + folder + " for claim " + claim + ": " + e.getMessage());
-      }
-      mounts.put(mount.getMountPath(), folder);
-    }
-    return mounts;
-  }
 
-  /** Rewrites a value that points into a mounted claim to the local folder standing for it. */
-  static String rewrite(String value, Map<String, Path> mounts) {
-    for (var mount : mounts.entrySet()) {
-      String prefix = mount.getKey();
-      if (value.equals(prefix) || value.startsWith(prefix + "/")) {
-        return mount.getValue() + value.substring(prefix.length());
-      }
-    }
-    return value;
-  }
 
-  /** Expands $(VAR) references from the container's env, as the kubelet does for args. */
-  private static String expand(String arg, Container container) {
-    String out = arg;
-    if (container.getEnv() != null) {
-      for (EnvVar var : container.getEnv()) {
-        if (var.getValue() != null) {
-          out = out.replace("$(" + var.getName() + ")", var.getValue());
-        }
-      }
-    }
-    return out;
-  }
 
   private static String readQuietly(Path file) {
     try {

@@ -50,6 +50,7 @@ public class ProgressView implements AutoCloseable {
     watch(Pod.class);
     watch(ModelVersion.class);
     watch(ModelDeployment.class);
+    watch(io.fabric8.kubernetes.api.model.apps.Deployment.class);
     watch(DriftPolicy.class);
     return this;
   }
@@ -100,12 +101,16 @@ public class ProgressView implements AutoCloseable {
       return conditions(version.getStatus()) + "  stage=" + version.getStatus().stage + "  " + metrics;
     }
     if (object instanceof ModelDeployment deployment && deployment.getStatus() != null) {
-      return deployment.getStatus().phase + "  production=v" + deployment.getStatus().productionVersion
-          + "  " + conditions(deployment.getStatus());
+      var st = deployment.getStatus();
+      return st.phase + "  production=" + (st.productionVersion == null ? "none" : "v" + st.productionVersion)
+          + (st.candidateVersion == null ? "" : "  candidate=v" + st.candidateVersion)
+          + (st.canary == null ? "" : "  canary=" + st.canary.weight + "%");
     }
     if (object instanceof DriftPolicy policy && policy.getStatus() != null) {
-      return conditions(policy.getStatus()) + (policy.getStatus().lastCheck == null ? ""
-          : "  last check " + policy.getStatus().lastCheck.result);
+      var st = policy.getStatus();
+      return (st.lastCheck == null ? "no check yet" : "last check " + st.lastCheck.result + " ("
+          + st.lastCheck.driftedFeatures + "/" + st.lastCheck.features + " features drifted)")
+          + (st.lastAction == null ? "" : "  last action " + st.lastAction.kind + " " + st.lastAction.target);
     }
     if (object instanceof TrainingPipeline pipeline && pipeline.getStatus() != null) {
       return conditions(pipeline.getStatus());
@@ -116,6 +121,11 @@ public class ProgressView implements AutoCloseable {
           : job.getStatus().getConditions().get(0).getType()
               + (job.getStatus().getConditions().get(0).getReason() == null ? ""
               : " (" + job.getStatus().getConditions().get(0).getReason() + ")");
+    }
+    if (object instanceof io.fabric8.kubernetes.api.model.apps.Deployment d) {
+      return "ready " + (d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0
+          : d.getStatus().getReadyReplicas()) + "/" + d.getSpec().getReplicas() + "  track="
+          + d.getSpec().getTemplate().getMetadata().getLabels().get(dev.ferry.api.v1alpha1.Ferry.LABEL_TRACK);
     }
     if (object instanceof Pod pod) {
       String phase = pod.getStatus() == null ? "Pending" : pod.getStatus().getPhase();

@@ -111,6 +111,12 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
       return StatusWriter.write(policy, status, context).rescheduleAfter(Duration.ofMinutes(1));
     }
     apply(DriftCronJobBuilder.cronJob(policy, baseline.get(), config.ferryImage()));
+    if (!baseline.get().equals(status.baseline)) {
+      // A new baseline (first one, or a new production version): check at once, not at the next tick.
+      createIfMissing(DriftCronJobBuilder.checkNowJob(policy, "baseline " + baseline.get(), baseline.get(),
+          config.ferryImage()));
+      status.baseline = baseline.get();
+    }
     String checkNow = policy.getMetadata().getAnnotations() == null ? null
         : policy.getMetadata().getAnnotations().get(Ferry.ANNOTATION_CHECK_NOW);
     if (checkNow != null && !checkNow.equals(status.handledCheckNow)) {
@@ -265,6 +271,7 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
       run.getSpec().trigger.kind = TrainingRunSpec.TriggerKind.Drift;
       run.getSpec().trigger.source = "DriftPolicy/" + policy.getMetadata().getName();
       run.getSpec().trigger.reason = r.reason();
+      run.getSpec().datasetUri = actions.retrain.datasetUri;
       createIfMissing(run);
       status.retrainTimes = DriftActions.withRetrain(status.retrainTimes, now);
       record(policy, status, now, "Retrain", "TrainingRun/" + r.runName(), r.reason());

@@ -115,5 +115,7 @@ public class DriftPolicySpec {
     @Min(1)
     @JsonPropertyDescription("Most retrains started in 24 hours. Default 2.")
     public Integer maxPerDay = 2;
+    @JsonPropertyDescription("Dataset the retrain uses (for example recent labelled production data). Default: the pipeline's.")
+    public String datasetUri;
   }
 }

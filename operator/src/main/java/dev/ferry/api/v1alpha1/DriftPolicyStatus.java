@@ -14,6 +14,8 @@ public class DriftPolicyStatus extends FerryStatus {
   public List<Check> history = new ArrayList<>();
   @JsonPropertyDescription("The last online performance measurement.")
   public List<PerformanceResult> performance = new ArrayList<>();
+  @JsonPropertyDescription("The baseline the checks compare with now; when it moves (a new production version), a check runs at once.")
+  public String baseline;
   @JsonPropertyDescription("When the next check is due (RFC 3339).")
   public String nextCheck;
   @JsonPropertyDescription("The check whose actions were taken; a newer check's actions are still to take.")

@@ -1,0 +1,166 @@
+package dev.ferry.local;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How a container becomes a local process, decided once for Jobs and Deployments alike: the
+ * command from the mapping file (Ferry's own image is this program), the pod's env and args with
+ * $(VAR) expanded, and every path inside a mounted claim rewritten to the claim's local folder.
+ */
+final class LocalLaunch {
+  private final LocalMapping mapping;
+  private final String ferryImage;
+  private final List<String> selfCommand;
+  private final Map<String, String> commonEnv;
+  private final ConfigMapFiles configMaps;
+
+  /** Writes a ConfigMap's data as files in a folder, as a kubelet mounts it. */
+  @FunctionalInterface
+  interface ConfigMapFiles {
+    Path materialize(String namespace, String name) throws IOException;
+  }
+
+  /**
+   * @param commonEnv env every local process gets (the service map, for instance)
+   * @param configMaps how ConfigMap volumes become folders
+   */
+  LocalLaunch(LocalMapping mapping, String ferryImage, List<String> selfCommand, Map<String, String> commonEnv,
+      ConfigMapFiles configMaps) {
+    this.mapping = mapping;
+    this.ferryImage = ferryImage;
+    this.selfCommand = List.copyOf(selfCommand);
+    this.commonEnv = Map.copyOf(commonEnv);
+    this.configMaps = configMaps;
+  }
+
+  /** A process to start. */
+  record Launch(List<String> command, Path workingDir, Map<String, String> env, Map<String, Path> mounts) {
+  }
+
+  /** The container cannot run here; the reason is what a kubelet would put in the container status. */
+  static final class CannotRun extends Exception {
+    private final String reason;
+
+    CannotRun(String reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+
+    String reason() {
+      return reason;
+    }
+  }
+
+  Launch prepare(String namespace, PodSpec pod, Container container) throws CannotRun {
+    Map<String, Path> mounts = mounts(namespace, pod, container);
+    List<String> command = new ArrayList<>();
+    Path workingDir = mapping.baseDir();
+    Map<String, String> env = new LinkedHashMap<>(commonEnv);
+    if (ferryImage.equals(container.getImage())) {
+      command.addAll(selfCommand);
+    } else {
+      var mapped = mapping.command(container.getImage());
+      if (mapped.isEmpty()) {
+        throw new CannotRun("ImageNotMapped", "image " + container.getImage()
+            + " is not mapped to a local command: add it under images: in " + mapping.file());
+      }
+      if (container.getCommand() == null || container.getCommand().isEmpty()) {
+        command.addAll(mapped.get().command);
+      }
+      if (mapped.get().workingDir != null) {
+        workingDir = mapping.baseDir().resolve(mapped.get().workingDir).normalize();
+      }
+      env.putAll(mapped.get().env);
+    }
+    if (container.getCommand() != null) {
+      container.getCommand().forEach(c -> command.add(rewrite(c, mounts)));
+    }
+    if (container.getArgs() != null) {
+      container.getArgs().forEach(a -> command.add(rewrite(expand(a, container), mounts)));
+    }
+    if (container.getWorkingDir() != null) {
+      workingDir = Path.of(rewrite(container.getWorkingDir(), mounts));
+    }
+    if (container.getEnv() != null) {
+      for (EnvVar var : container.getEnv()) {
+        if (var.getValue() != null) {
+          env.put(var.getName(), rewrite(var.getValue(), mounts));
+        }
+      }
+    }
+    return new Launch(command, workingDir, env, mounts);
+  }
+
+  /** Mount paths of the container's PersistentVolumeClaims and ConfigMaps, mapped to local folders. */
+  private Map<String, Path> mounts(String namespace, PodSpec pod, Container container) throws CannotRun {
+    Map<String, Path> mounts = new LinkedHashMap<>();
+    if (container.getVolumeMounts() == null) {
+      return mounts;
+    }
+    for (VolumeMount mount : container.getVolumeMounts()) {
+      Volume volume = pod.getVolumes() == null ? null : pod.getVolumes().stream()
+          .filter(v -> v.getName().equals(mount.getName())).findFirst().orElse(null);
+      if (volume != null && volume.getConfigMap() != null) {
+        try {
+          mounts.put(mount.getMountPath(), configMaps.materialize(namespace, volume.getConfigMap().getName()));
+        } catch (IOException | RuntimeException e) {
+          throw new CannotRun("ContainerCannotRun", "ConfigMap " + volume.getConfigMap().getName()
+              + " cannot be mounted: " + e.getMessage());
+        }
+        continue;
+      }
+      if (volume == null || volume.getPersistentVolumeClaim() == null) {
+        continue;
+      }
+      String claim = volume.getPersistentVolumeClaim().getClaimName();
+      Path folder = mapping.volumes().get(claim);
+      if (folder == null) {
+        throw new CannotRun("ContainerCannotRun", "PersistentVolumeClaim " + claim
+            + " is not mapped to a local folder: add it under volumes: in " + mapping.file());
+      }
+      try {
+        Files.createDirectories(folder);
+      } catch (IOException e) {
+        throw new CannotRun("ContainerCannotRun", "cannot create " + folder + " for claim " + claim + ": "
+            + e.getMessage());
+      }
+      mounts.put(mount.getMountPath(), folder);
+    }
+    return mounts;
+  }
+
+  /** Rewrites a value that points into a mounted claim to the local folder standing for it. */
+  static String rewrite(String value, Map<String, Path> mounts) {
+    for (var mount : mounts.entrySet()) {
+      String prefix = mount.getKey();
+      if (value.equals(prefix) || value.startsWith(prefix + "/")) {
+        return mount.getValue() + value.substring(prefix.length());
+      }
+    }
+    return value;
+  }
+
+  /** Expands $(VAR) references from the container's env, as the kubelet does for args. */
+  private static String expand(String arg, Container container) {
+    String out = arg;
+    if (container.getEnv() != null) {
+      for (EnvVar var : container.getEnv()) {
+        if (var.getValue() != null) {
+          out = out.replace("$(" + var.getName() + ")", var.getValue());
+        }
+      }
+    }
+    return out;
+  }
+}
