@@ -7,7 +7,8 @@ import dev.ferry.api.v1alpha1.DriftPolicyStatus.FeatureScore;
 import java.io.IOException;
 
 /**
- * Reads a finished drift-check from its termination message (the compact JSON report). A check
+ * Reads a finished drift-check from its termination message: the compact result of
+ * {@code drift-check --compact}, whose fields are those of {@code status.lastCheck}. A check
  * that could not run (bad data, unreachable file, a crash) is an Error with the reason, never
  * "no drift".
  */
@@ -31,19 +32,19 @@ public final class DriftCheckResults {
     } catch (IOException e) {
       return error(check, abbreviate(message));
     }
-    if (report == null || !report.isObject() || !report.hasNonNull("verdict")) {
+    if (report == null || !report.isObject() || !report.hasNonNull("result")) {
       return error(check, abbreviate(report == null ? message : report.path("message").asText(message)));
     }
-    String verdict = report.path("verdict").asText();
+    String verdict = report.path("result").asText();
     if (!verdict.equals(DriftActions.DRIFT) && !verdict.equals(DriftActions.NO_DRIFT)) {
       return error(check, report.path("message").asText("verdict " + verdict));
     }
     check.result = verdict;
-    check.features = report.path("featureCount").asInt(0);
-    check.driftedFeatures = report.path("driftedCount").asInt(0);
-    for (JsonNode feature : report.path("features")) {
+    check.features = report.path("features").asInt(0);
+    check.driftedFeatures = report.path("driftedFeatures").asInt(0);
+    for (JsonNode feature : report.path("scores")) {
       FeatureScore score = new FeatureScore();
-      score.feature = feature.path("name").asText();
+      score.feature = feature.path("feature").asText();
       score.test = feature.path("test").asText(null);
       score.score = number(feature.get("score"));
       score.threshold = number(feature.get("threshold"));

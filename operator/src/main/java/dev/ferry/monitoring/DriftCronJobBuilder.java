@@ -98,9 +98,12 @@ public final class DriftCronJobBuilder {
         "--baseline", PvcUris.containerPath(baselineUri),
         "--current", PvcUris.containerPath(spec.current.uri)));
     if (spec.current.format != null) {
-      args.addAll(List.of("--format", spec.current.format.name()));
+      args.addAll(List.of("--current-format", spec.current.format.name()));
     }
-    args.addAll(List.of("--output", "json", "--compact"));
+    if (spec.baseline != null && spec.baseline.format != null) {
+      args.addAll(List.of("--baseline-format", spec.baseline.format.name()));
+    }
+    args.addAll(List.of("--compact", "--result", "/dev/termination-log"));
     List<EnvVar> env = List.of(
         new EnvVarBuilder().withName("FERRY_DRIFT_CONFIG_JSON").withValue(configJson(spec)).build(),
         new EnvVarBuilder().withName("FERRY_NAMESPACE").withValue(policy.getMetadata().getNamespace()).build(),

@@ -41,11 +41,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class DriftPolicyTest extends OperatorTestBase {
-  static final String DRIFT = "{\"verdict\":\"Drift\",\"featureCount\":3,\"driftedCount\":2,\"features\":["
-      + "{\"name\":\"tenure\",\"test\":\"psi\",\"score\":0.31,\"threshold\":0.2,\"drifted\":true,\"baselineMissing\":0,"
-      + "\"currentMissing\":0.01},{\"name\":\"plan\",\"test\":\"chi2\",\"score\":0.001,\"threshold\":0.05,"
-      + "\"drifted\":true},{\"name\":\"channel\",\"test\":\"chi2\",\"score\":0.4,\"threshold\":0.05,\"drifted\":false}]}";
-  static final String NO_DRIFT = "{\"verdict\":\"NoDrift\",\"featureCount\":3,\"driftedCount\":0,\"features\":[]}";
+  static final String DRIFT = "{\"result\":\"Drift\",\"features\":3,\"driftedFeatures\":2,\"scores\":["
+      + "{\"feature\":\"tenure\",\"test\":\"psi\",\"score\":0.31,\"threshold\":0.2,\"drifted\":true,\"baselineMissing\":0,"
+      + "\"currentMissing\":0.01},{\"feature\":\"plan\",\"test\":\"chi2\",\"score\":0.001,\"threshold\":0.05,"
+      + "\"drifted\":true},{\"feature\":\"channel\",\"test\":\"chi2\",\"score\":0.4,\"threshold\":0.05,\"drifted\":false}]}";
+  static final String NO_DRIFT = "{\"result\":\"NoDrift\",\"features\":3,\"driftedFeatures\":0,\"scores\":[]}";
 
   private FakePrometheus fakePrometheus;
   private final AtomicInteger pokes = new AtomicInteger();
@@ -195,7 +195,7 @@ class DriftPolicyTest extends OperatorTestBase {
   @Test
   void aCheckThatCannotRunIsAnErrorNeverNoDrift() {
     deployment(2L, 1L);
-    runner.fail("drift-check", 2, "{\"verdict\":\"Error\",\"message\":\"latest.csv, line 7: ragged row\"}");
+    runner.fail("drift-check", 2, "{\"result\":\"Error\",\"message\":\"latest.csv, line 7: ragged row\"}");
     policy(s -> { });
     checkNow();
     DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastCheck != null);
