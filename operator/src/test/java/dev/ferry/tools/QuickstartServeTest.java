@@ -116,21 +116,25 @@ class QuickstartServeTest {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static int smokeTest(Path requests, Path result) {
+  /** Its exit code, and what it printed (for assertion messages). */
+  private record Smoke(int exit, String out) {
+  }
+
+  private static Smoke smokeTest(Path requests, Path result) {
     StringWriter out = new StringWriter();
     CommandLine cl = new CommandLine(new SmokeTestCommand(Map.of()));
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(out, true));
     int exit = cl.execute("--url", url, "--model", "churn", "--version", "1", "--requests", requests.toString(),
         "--max-latency-ms", "1000", "--result", result.toString());
-    System.out.print(out);
-    return exit;
+    return new Smoke(exit, out.toString());
   }
 
   @Test
   void theCommittedSmokeRequestsPassAgainstAFreshlyTrainedModel(@TempDir Path dir) throws Exception {
     Path result = dir.resolve("result.json");
-    assertThat(smokeTest(quickstart.resolve("smoke"), result)).isZero();
+    Smoke smoke = smokeTest(quickstart.resolve("smoke"), result);
+    assertThat(smoke.exit()).as(smoke.out()).isZero();
     JsonNode json = JSON.readTree(Files.readAllBytes(result));
     assertThat(json.path("passed").asBoolean()).isTrue();
     assertThat(json.at("/metrics/requests").asInt()).isEqualTo(6);
@@ -150,7 +154,8 @@ class QuickstartServeTest {
     Files.writeString(expected, Files.readString(expected).replace("\"data\":[1]", "\"data\":[0]"));
     Path result = dir.resolve("result.json");
 
-    assertThat(smokeTest(requests, result)).isEqualTo(1);
+    Smoke smoke = smokeTest(requests, result);
+    assertThat(smoke.exit()).as(smoke.out()).isEqualTo(1);
     JsonNode json = JSON.readTree(Files.readAllBytes(result));
     assertThat(json.at("/failures/0/request").asText()).isEqualTo("one-customer.json");
     assertThat(json.at("/failures/0/reason").asText()).startsWith("output 'churned'[0] = 1, expected 0");
