@@ -96,6 +96,8 @@ public final class ValidationGates {
   }
 
   static String number(double value) {
-    return String.format(Locale.ROOT, "%.6g", value).replaceAll("\\.?0+(e|$)", "$1");
+    // Six significant digits, without trailing zeros of the fraction (100000 stays 100000).
+    return java.math.BigDecimal.valueOf(value).round(new java.math.MathContext(6)).stripTrailingZeros()
+        .toPlainString();
   }
 }
