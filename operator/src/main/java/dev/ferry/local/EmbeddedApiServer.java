@@ -42,13 +42,37 @@ public final class EmbeddedApiServer implements AutoCloseable {
   public static EmbeddedApiServer start(int port) {
     quietMockServerLogs();
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(List.of()), false);
+        new NoAuthorizationDispatcher(), false);
     server.init(InetAddress.getLoopbackAddress(), port);
     KubernetesClient client = server.createClient();
     for (CustomResourceDefinition crd : crds()) {
       client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
     }
     return new EmbeddedApiServer(server, client);
+  }
+
+  /**
+   * The mock has no authorization, so any subject may do anything; this answers the
+   * SelfSubjectRulesReview that JOSDK's leader election sends before taking the Lease, which the
+   * mock would otherwise reject.
+   */
+  static final class NoAuthorizationDispatcher extends KubernetesCrudDispatcher {
+    private static final String EVERYTHING = """
+        {"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","metadata":{},
+         "status":{"incomplete":false,"nonResourceRules":[],
+                   "resourceRules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}}""";
+
+    NoAuthorizationDispatcher() {
+      super(List.of());
+    }
+
+    @Override
+    public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
+      if ("POST".equals(request.getMethod()) && request.getPath().endsWith("/selfsubjectrulesreviews")) {
+        return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(201).setBody(EVERYTHING);
+      }
+      return super.dispatch(request);
+    }
   }
 
   public static List<CustomResourceDefinition> crds() {

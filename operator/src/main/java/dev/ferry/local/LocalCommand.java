@@ -44,9 +44,7 @@ public class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    // The progress table tells the story; the operator's own info lines would drown it.
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    System.setProperty("org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils", "error");
+    dev.ferry.operator.Logging.quiet();
     if (!Files.isDirectory(dir)) {
       System.err.println("error: " + dir + " is not a folder of manifests");
       return 2;

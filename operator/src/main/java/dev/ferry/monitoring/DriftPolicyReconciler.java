@@ -62,9 +62,11 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
   private final PrometheusClient prometheus;
   private final WebhookNotifier notifier;
   private final EventRecorder events;
+  private final dev.ferry.metrics.FerryMetrics metrics;
 
   public DriftPolicyReconciler(KubernetesClient client, FerryConfig config, Clock clock, PrometheusClient prometheus,
-      WebhookNotifier notifier) {
+      WebhookNotifier notifier, dev.ferry.metrics.FerryMetrics metrics) {
+    this.metrics = metrics;
     this.client = client;
     this.config = config;
     this.clock = clock;
@@ -202,6 +204,9 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
           terminated.map(StepOutcome.Terminated::message).orElse(null), StepOutcome.failureReason(job));
       status.lastCheck = check;
       status.history.add(0, check);
+      metrics.driftCheck(check.result);
+      check.scores.stream().filter(s -> s.score != null).forEach(s -> metrics.driftScore(
+          policy.getMetadata().getNamespace(), policy.getMetadata().getName(), s.feature, s.score));
       while (status.history.size() > HISTORY) {
         status.history.remove(status.history.size() - 1);
       }
@@ -251,7 +256,9 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
       List<String> outcomes = new ArrayList<>();
       if (actions != null && actions.notify != null) {
         for (var target : actions.notify) {
-          outcomes.add(notifier.send(namespace, target.webhook, n).message());
+          WebhookNotifier.Outcome outcome = notifier.send(namespace, target.webhook, n);
+          metrics.notification(outcome.sent());
+          outcomes.add(outcome.message());
         }
       }
       status.notifiedVerdict = n.verdict();

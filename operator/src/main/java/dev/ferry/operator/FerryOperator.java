@@ -3,7 +3,12 @@ package dev.ferry.operator;
 import dev.ferry.pipeline.TrainingPipelineReconciler;
 import dev.ferry.pipeline.TrainingRunReconciler;
 import dev.ferry.registry.ModelVersionReconciler;
+import dev.ferry.metrics.FerryMetrics;
 import dev.ferry.monitoring.DriftPolicyReconciler;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.ferry.monitoring.WebhookNotifier;
 import dev.ferry.serving.ModelDeploymentReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -22,30 +27,49 @@ import java.util.function.Consumer;
  */
 public final class FerryOperator implements AutoCloseable {
   private final Operator operator;
+  private final FerryMetrics metrics;
 
   public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop) {
-    this(client, config, clock, closeClientOnStop, OutsideSystems.real(System.getenv()));
+    this(client, config, clock, closeClientOnStop, OutsideSystems.real(System.getenv()), new SimpleMeterRegistry());
   }
 
   public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop,
       OutsideSystems outside) {
-    this.operator = new Operator(o -> o
-        .withKubernetesClient(client)
-        .withCloseClientOnStop(closeClientOnStop)
-        .withUseSSAToPatchPrimaryResource(false)
-        .withSSABasedCreateUpdateMatchForDependentResources(false)
-        .withStopOnInformerErrorDuringStartup(true));
+    this(client, config, clock, closeClientOnStop, outside, new SimpleMeterRegistry());
+  }
+
+  public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop,
+      OutsideSystems outside, MeterRegistry registry) {
+    this.metrics = new FerryMetrics(registry);
+    this.operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withCloseClientOnStop(closeClientOnStop)
+          .withUseSSAToPatchPrimaryResource(false)
+          .withSSABasedCreateUpdateMatchForDependentResources(false)
+          .withStopOnInformerErrorDuringStartup(true)
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
+      config.leaderElection().ifPresent(l -> o.withLeaderElectionConfiguration(
+          LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(l.leaseName())
+              .withLeaseNamespace(l.leaseNamespace()).withIdentity(l.identity())
+              .withLeaseDuration(l.leaseDuration()).withRenewDeadline(l.renewDeadline())
+              .withRetryPeriod(l.retryPeriod()).withExitOnStopLeading(l.exitOnLoss()).build()));
+    });
     Consumer<ControllerConfigurationOverrider<?>> namespaces = o -> {
       if (!config.namespaces().isEmpty()) {
         o.settingNamespaces(config.namespaces());
       }
     };
     operator.register(new TrainingPipelineReconciler(client, clock), namespaces::accept);
-    operator.register(new TrainingRunReconciler(client, config, clock), namespaces::accept);
-    operator.register(new ModelVersionReconciler(client, clock), namespaces::accept);
-    operator.register(new ModelDeploymentReconciler(client, config, clock, outside.analysis()), namespaces::accept);
+    operator.register(new TrainingRunReconciler(client, config, clock, metrics), namespaces::accept);
+    operator.register(new ModelVersionReconciler(client, clock, metrics), namespaces::accept);
+    operator.register(new ModelDeploymentReconciler(client, config, clock, outside.analysis(), metrics),
+        namespaces::accept);
     operator.register(new DriftPolicyReconciler(client, config, clock, outside.prometheus(),
-        new WebhookNotifier(client, Duration.ofSeconds(5), outside.env())), namespaces::accept);
+        new WebhookNotifier(client, Duration.ofSeconds(5), outside.env()), metrics), namespaces::accept);
+  }
+
+  public FerryMetrics metrics() {
+    return metrics;
   }
 
   public FerryOperator start() {

@@ -54,8 +54,11 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
   private final FerryConfig config;
   private final Clock clock;
   private final RunRegistration registration;
+  private final dev.ferry.metrics.FerryMetrics metrics;
 
-  public TrainingRunReconciler(KubernetesClient client, FerryConfig config, Clock clock) {
+  public TrainingRunReconciler(KubernetesClient client, FerryConfig config, Clock clock,
+      dev.ferry.metrics.FerryMetrics metrics) {
+    this.metrics = metrics;
     this.client = client;
     this.config = config;
     this.clock = clock;
@@ -126,6 +129,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     }
     status.pipelineSnapshot = snapshot;
     status.phase = Phase.Running;
+    metrics.runStarted(run.getSpec().trigger == null ? "Manual" : run.getSpec().trigger.kind.name());
     status.startedAt = Times.format(now);
     if (snapshot.artifacts != null) {
       status.artifactUri = snapshot.artifacts.uri.replaceAll("/+$", "") + "/runs/" + run.getMetadata().getName() + "/";
@@ -221,6 +225,11 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
       step.exitCode = t.exitCode();
       step.imageDigest = t.digest();
     });
+    Instant started = Times.parse(step.startedAt);
+    Instant finished = Times.parse(step.finishedAt);
+    if (started != null && finished != null && !finished.isBefore(started)) {
+      metrics.stepDuration(step.name, Duration.between(started, finished));
+    }
     if (state == StepOutcome.JobState.Failed) {
       step.result = "Failed";
       String reason = StepOutcome.failureReason(job);
@@ -259,11 +268,12 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         generation, now);
     Conditions.set(status, SUCCEEDED, Conditions.TRUE, "Registered", "registered ModelVersion " + status.modelVersion,
         generation, now);
-    LOG.info("{}/{}: registered ModelVersion {}", run.getMetadata().getNamespace(), run.getMetadata().getName(),
-        status.modelVersion);
+    metrics.runFinished(Phase.Succeeded.name());
+    LOG.info("registered ModelVersion {}", status.modelVersion);
   }
 
-  private static void fail(TrainingRunStatus status, String reason, String message, long generation, Instant now) {
+  private void fail(TrainingRunStatus status, String reason, String message, long generation, Instant now) {
+    metrics.runFinished(Phase.Failed.name());
     status.phase = Phase.Failed;
     status.finishedAt = Times.format(now);
     Conditions.set(status, Conditions.READY, Conditions.FALSE, reason, message, generation, now);

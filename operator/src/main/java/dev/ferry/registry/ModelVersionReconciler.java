@@ -31,9 +31,11 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
 
   private final ModelRegistrar registrar;
+  private final dev.ferry.metrics.FerryMetrics metrics;
   private final Clock clock;
 
-  public ModelVersionReconciler(KubernetesClient client, Clock clock) {
+  public ModelVersionReconciler(KubernetesClient client, Clock clock, dev.ferry.metrics.FerryMetrics metrics) {
+    this.metrics = metrics;
     this.registrar = new ModelRegistrar(client);
     this.clock = clock;
   }
@@ -67,6 +69,8 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
         .orElse(null);
     status.gates = ValidationGates.evaluate(spec, champion);
     List<GateResult> failed = status.gates.stream().filter(g -> !Boolean.TRUE.equals(g.passed)).toList();
+    metrics.versionRegistered();
+    failed.forEach(g -> metrics.versionRejected(g.name));
     if (failed.isEmpty()) {
       Conditions.set(status, VALIDATED, Conditions.TRUE, "GatesPassed",
           status.gates.isEmpty() ? "no gates configured" : status.gates.size() + " gate(s) passed", generation, now);

@@ -52,8 +52,11 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
   private final Clock clock;
   private final AnalysisRunner analysis;
   private final EventRecorder events;
+  private final dev.ferry.metrics.FerryMetrics metrics;
 
-  public ModelDeploymentReconciler(KubernetesClient client, FerryConfig config, Clock clock, AnalysisRunner analysis) {
+  public ModelDeploymentReconciler(KubernetesClient client, FerryConfig config, Clock clock, AnalysisRunner analysis,
+      dev.ferry.metrics.FerryMetrics metrics) {
+    this.metrics = metrics;
     this.client = client;
     this.config = config;
     this.clock = clock;
@@ -140,6 +143,16 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     }
     markVersions(byNumber, plan.stages(), plan.rejections());
     plan.events().forEach(e -> events.record(md, e.type(), e.reason(), e.message()));
+    plan.events().forEach(e -> {
+      if ("Promoted".equals(e.reason())) {
+        metrics.promotion();
+      } else if ("RolledBack".equals(e.reason())) {
+        metrics.rollback(Conditions.find(plan.status(), RolloutPlanner.ROLLED_BACK).map(c -> c.getReason())
+            .orElse("Unknown"));
+      }
+    });
+    metrics.canaryWeight(namespace, md.getMetadata().getName(),
+        plan.status().canary == null || plan.status().canary.weight == null ? 0 : plan.status().canary.weight);
 
     UpdateControl<ModelDeployment> control = StatusWriter.write(md, plan.status(), context);
     return plan.lookAgainIn().map(control::rescheduleAfter).orElse(control);
