@@ -55,6 +55,11 @@ public final class DriftCronJobBuilder {
     config.put("features", spec.features);
     config.put("datasetDriftShare", spec.datasetDriftShare);
     config.put("correction", spec.correction);
+    // Column types and roles (id, label) declared on the datasets tell the checker what to leave out.
+    config.put("current", spec.current);
+    if (spec.baseline != null) {
+      config.put("baseline", spec.baseline);
+    }
     return Serialization.asJson(config);
   }
 
