@@ -6,7 +6,9 @@ import dev.ferry.registry.ModelVersionReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -20,8 +22,19 @@ public final class FerryOperator implements AutoCloseable {
   private final Operator operator;
 
   public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop) {
+    this(client, config, clock, closeClientOnStop, Metrics.NOOP);
+  }
+
+  /**
+   * As above, reporting reconciliations to {@code metrics} (JOSDK's default is {@link Metrics#NOOP}):
+   * the benchmarks count reconciles per resource through it.
+   */
+  public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop,
+      Metrics metrics) {
+    Objects.requireNonNull(metrics, "metrics");
     this.operator = new Operator(o -> o
         .withKubernetesClient(client)
+        .withMetrics(metrics)
         .withCloseClientOnStop(closeClientOnStop)
         .withUseSSAToPatchPrimaryResource(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
