@@ -10,6 +10,7 @@ import dev.ferry.api.v1alpha1.TrainingRunStatus;
 import dev.ferry.api.v1alpha1.TrainingRunStatus.Phase;
 import dev.ferry.api.v1alpha1.TrainingRunStatus.StepStatus;
 import dev.ferry.kube.Conditions;
+import dev.ferry.kube.CreatedAfterStart;
 import dev.ferry.kube.StatusChange;
 import dev.ferry.kube.StatusWriter;
 import dev.ferry.kube.Times;
@@ -67,6 +68,8 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     var jobs = InformerEventSourceConfiguration.from(Job.class, TrainingRun.class)
         .withLabelSelector(Ferry.LABEL_MANAGED_BY + "=" + Ferry.MANAGED_BY + "," + Ferry.LABEL_RUN)
         .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(TrainingRun.class))
+        // A restart reconciles every run anyway; replayed ADDs of its finished Jobs would do it again.
+        .withOnAddFilter(CreatedAfterStart.now())
         .build();
     return List.of(new InformerEventSource<>(jobs, context));
   }
