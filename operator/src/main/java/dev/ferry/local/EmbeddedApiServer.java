@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -41,8 +43,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
   /** Starts on a free loopback port (port 0) or the given one, with Ferry's CRDs installed. */
   public static EmbeddedApiServer start(int port) {
     quietMockServerLogs();
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new NoAuthorizationDispatcher(), false);
+    MockWebServer web = new MockWebServer();
+    KubernetesMockServer server = new KubernetesMockServer(new Context(), web, new HashMap<>(),
+        new LocalDispatcher(web), false);
     server.init(InetAddress.getLoopbackAddress(), port);
     KubernetesClient client = server.createClient();
     for (CustomResourceDefinition crd : crds()) {
@@ -52,24 +55,35 @@ public final class EmbeddedApiServer implements AutoCloseable {
   }
 
   /**
-   * The mock has no authorization, so any subject may do anything; this answers the
-   * SelfSubjectRulesReview that JOSDK's leader election sends before taking the Lease, which the
-   * mock would otherwise reject.
+   * The CRUD dispatcher, with two differences that make it fit to run for long:
+   * <ul>
+   *   <li>the mock has no authorization, so any subject may do anything: it answers the
+   *       SelfSubjectRulesReview that JOSDK's leader election sends before taking the Lease, which
+   *       the mock would otherwise reject;</li>
+   *   <li>MockWebServer keeps every request it receives, body included, for tests that inspect
+   *       them; nothing here does, and the queue is never emptied, so memory grew with every request
+   *       (about 110 MiB for 1,000 runs in the scale benchmark): each request is forgotten as it is
+   *       served.</li>
+   * </ul>
    */
-  static final class NoAuthorizationDispatcher extends KubernetesCrudDispatcher {
+  private static final class LocalDispatcher extends KubernetesCrudDispatcher {
     private static final String EVERYTHING = """
         {"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","metadata":{},
          "status":{"incomplete":false,"nonResourceRules":[],
                    "resourceRules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}}""";
+    private final MockWebServer web;
 
-    NoAuthorizationDispatcher() {
+    LocalDispatcher(MockWebServer web) {
       super(List.of());
+      this.web = web;
     }
 
     @Override
-    public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
+    public MockResponse dispatch(RecordedRequest request) {
+      // Clears the recorded-request queue and count only; the stored objects are the dispatcher's.
+      web.reset();
       if ("POST".equals(request.getMethod()) && request.getPath().endsWith("/selfsubjectrulesreviews")) {
-        return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(201).setBody(EVERYTHING);
+        return new MockResponse().setResponseCode(201).setBody(EVERYTHING);
       }
       return super.dispatch(request);
     }

@@ -14,6 +14,7 @@ import dev.ferry.serving.ModelDeploymentReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -40,6 +41,16 @@ public final class FerryOperator implements AutoCloseable {
 
   public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop,
       OutsideSystems outside, MeterRegistry registry) {
+    this(client, config, clock, closeClientOnStop, outside, registry,
+        MicrometerMetrics.withoutPerResourceMetrics(registry));
+  }
+
+  /**
+   * As above, with JOSDK's reconcile metrics going to {@code josdkMetrics} instead of the registry:
+   * the scale benchmark counts reconciles per resource through it.
+   */
+  public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop,
+      OutsideSystems outside, MeterRegistry registry, Metrics josdkMetrics) {
     this.metrics = new FerryMetrics(registry);
     this.operator = new Operator(o -> {
       o.withKubernetesClient(client)
@@ -47,7 +58,7 @@ public final class FerryOperator implements AutoCloseable {
           .withUseSSAToPatchPrimaryResource(false)
           .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withStopOnInformerErrorDuringStartup(true)
-          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
+          .withMetrics(josdkMetrics);
       config.leaderElection().ifPresent(l -> o.withLeaderElectionConfiguration(
           LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(l.leaseName())
               .withLeaseNamespace(l.leaseNamespace()).withIdentity(l.identity())

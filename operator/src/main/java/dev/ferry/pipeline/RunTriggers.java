@@ -113,8 +113,8 @@ public final class RunTriggers {
     status.lastRun = lastRun(runs, create, previous);
     int limit = spec.runHistoryLimit == null ? 10 : spec.runHistoryLimit;
     List<String> prune = runs.stream().filter(RunTriggers::isFinished)
-        .sorted(Comparator.comparing((TrainingRun r) -> r.getMetadata().getCreationTimestamp()).reversed()
-            .thenComparing(r -> r.getMetadata().getName()))
+        .sorted(Comparator.comparing((TrainingRun r) -> r.getMetadata().getCreationTimestamp())
+            .thenComparing(RunTriggers::byNameNaturally).reversed())
         .skip(limit).map(r -> r.getMetadata().getName()).toList();
     return new Plan(create, stop, prune, status, lookAgain);
   }
@@ -149,6 +149,16 @@ public final class RunTriggers {
         ? Phase.Pending.name() : run.getStatus().phase.name();
     summary.modelVersion = run.getStatus() == null ? null : run.getStatus().modelVersion;
     return summary;
+  }
+
+  /**
+   * Timestamps have whole seconds, so runs created in the same second are told apart by name,
+   * numbers compared as numbers (churn-r10 comes after churn-r9).
+   */
+  static int byNameNaturally(TrainingRun a, TrainingRun b) {
+    String x = a.getMetadata().getName();
+    String y = b.getMetadata().getName();
+    return x.length() != y.length() ? Integer.compare(x.length(), y.length()) : x.compareTo(y);
   }
 
   public static boolean isFinished(TrainingRun run) {

@@ -6,6 +6,7 @@ import dev.ferry.api.v1alpha1.TrainingPipelineStatus;
 import dev.ferry.api.v1alpha1.TrainingRun;
 import dev.ferry.api.v1alpha1.TrainingRunSpec;
 import dev.ferry.kube.Conditions;
+import dev.ferry.kube.CreatedAfterStart;
 import dev.ferry.kube.StatusChange;
 import dev.ferry.kube.StatusWriter;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -57,6 +58,8 @@ public class TrainingPipelineReconciler implements Reconciler<TrainingPipeline> 
     var runs = InformerEventSourceConfiguration.from(TrainingRun.class, TrainingPipeline.class)
         .withSecondaryToPrimaryMapper(run -> run.getSpec() == null || run.getSpec().pipeline == null ? Set.of()
             : Set.of(new ResourceID(run.getSpec().pipeline, run.getMetadata().getNamespace())))
+        // A restart reconciles every pipeline anyway; replayed ADDs of its runs would do it again.
+        .withOnAddFilter(CreatedAfterStart.now())
         .build();
     return List.of(new InformerEventSource<>(runs, context));
   }

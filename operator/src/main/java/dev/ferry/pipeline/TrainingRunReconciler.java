@@ -10,6 +10,7 @@ import dev.ferry.api.v1alpha1.TrainingRunStatus;
 import dev.ferry.api.v1alpha1.TrainingRunStatus.Phase;
 import dev.ferry.api.v1alpha1.TrainingRunStatus.StepStatus;
 import dev.ferry.kube.Conditions;
+import dev.ferry.kube.CreatedAfterStart;
 import dev.ferry.kube.StatusChange;
 import dev.ferry.kube.StatusWriter;
 import dev.ferry.kube.Times;
@@ -70,6 +71,8 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     var jobs = InformerEventSourceConfiguration.from(Job.class, TrainingRun.class)
         .withLabelSelector(Ferry.LABEL_MANAGED_BY + "=" + Ferry.MANAGED_BY + "," + Ferry.LABEL_RUN)
         .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(TrainingRun.class))
+        // A restart reconciles every run anyway; replayed ADDs of its finished Jobs would do it again.
+        .withOnAddFilter(CreatedAfterStart.now())
         .build();
     return List.of(new InformerEventSource<>(jobs, context));
   }
@@ -152,12 +155,15 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     }
     var owner = new OwnerReferenceBuilder().withApiVersion(Ferry.API_VERSION).withKind("TrainingPipeline")
         .withName(pipeline.getMetadata().getName()).withUid(pipeline.getMetadata().getUid()).build();
-    client.resources(TrainingRun.class).inNamespace(run.getMetadata().getNamespace())
+    TrainingRun adopted = client.resources(TrainingRun.class).inNamespace(run.getMetadata().getNamespace())
         .withName(run.getMetadata().getName())
         .edit(r -> {
           r.getMetadata().getOwnerReferences().add(owner);
           return r;
         });
+    // The status write that follows must build on this version, or JOSDK's cache drops it and the
+    // next reconcile sees no snapshot and takes it again.
+    run.setMetadata(adopted.getMetadata());
   }
 
   /** Moves the run forward as far as the finished Jobs allow: one step may end and the next start in one pass. */
