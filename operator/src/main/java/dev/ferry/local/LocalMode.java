@@ -196,15 +196,26 @@ public final class LocalMode implements AutoCloseable {
         .allMatch(p -> p.getStatus() != null && Objects.equals(p.getStatus().observedGeneration,
             p.getMetadata().getGeneration()) && (p.getStatus().nextScheduledRun == null
             || Times.parse(p.getStatus().nextScheduledRun).isAfter(horizon)));
+    List<ModelVersion> versions = client.resources(ModelVersion.class).inAnyNamespace().list().getItems();
     boolean deploymentsSettled = client.resources(ModelDeployment.class).inAnyNamespace().list().getItems().stream()
         .allMatch(d -> d.getStatus() != null && Objects.equals(d.getStatus().observedGeneration,
             d.getMetadata().getGeneration()) && !List.of("Staging", "SmokeTesting", "Canary", "Promoting")
-            .contains(d.getStatus().phase));
+            .contains(d.getStatus().phase) && !newerValidatedVersion(d, versions));
     boolean checksRead = client.resources(DriftPolicy.class).inAnyNamespace().list().getItems().stream()
         .allMatch(p -> p.getStatus() != null && client.batch().v1().jobs().inNamespace(p.getMetadata().getNamespace())
             .withLabel(dev.ferry.api.v1alpha1.Ferry.LABEL_DRIFT_POLICY, p.getMetadata().getName()).list().getItems()
             .stream().allMatch(j -> p.getStatus().history.stream().anyMatch(c -> j.getMetadata().getName().equals(c.job))));
     return jobsDone && runsDone && versionsJudged && pipelinesSettled && deploymentsSettled && checksRead;
+  }
+
+  /** A validated version the deployment has not taken up yet: it is about to move. */
+  private static boolean newerValidatedVersion(ModelDeployment d, List<ModelVersion> versions) {
+    long production = d.getStatus().productionVersion == null ? 0 : d.getStatus().productionVersion;
+    return d.getSpec().version == null && versions.stream()
+        .filter(v -> v.getSpec() != null && d.getSpec().model.equals(v.getSpec().model))
+        .filter(v -> v.getMetadata().getNamespace().equals(d.getMetadata().getNamespace()))
+        .filter(v -> v.getStatus() != null && Conditions.isTrue(v.getStatus(), "Validated"))
+        .anyMatch(v -> v.getSpec().version > production && !d.getStatus().rejectedVersions.contains(v.getSpec().version));
   }
 
   /** Resources that ended failed: failed runs, rejected versions, anything not Ready. */

@@ -171,7 +171,7 @@ class DriftPolicyTest extends OperatorTestBase {
     deployment(2L, 1L);
     runner.succeed("drift-check", DRIFT);
     policy(s -> { });
-    checkNow();
+    // A check runs at once when the policy first has a baseline.
     DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastCheck != null && p.getStatus().lastAction != null);
     var check = seen.getStatus().lastCheck;
     assertThat(check.result).isEqualTo("Drift");
@@ -186,7 +186,7 @@ class DriftPolicyTest extends OperatorTestBase {
     }));
 
     checkNow();
-    DriftPolicy again = awaitPolicy(p -> p.getStatus().history.size() == 2 && p.getStatus().lastAction != null
+    DriftPolicy again = awaitPolicy(p -> p.getStatus().history.size() >= 2 && p.getStatus().lastAction != null
         && p.getStatus().lastAction.kind.equals("RetrainSkipped"));
     assertThat(again.getStatus().lastAction.message).containsAnyOf("already running", "cooldown");
     assertThat(driftRuns()).hasSize(1);
@@ -197,7 +197,6 @@ class DriftPolicyTest extends OperatorTestBase {
     deployment(2L, 1L);
     runner.fail("drift-check", 2, "{\"result\":\"Error\",\"message\":\"latest.csv, line 7: ragged row\"}");
     policy(s -> { });
-    checkNow();
     DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastCheck != null);
     assertThat(seen.getStatus().lastCheck.result).isEqualTo("Error");
     assertThat(seen.getStatus().lastCheck.message).contains("line 7: ragged row");
@@ -221,11 +220,10 @@ class DriftPolicyTest extends OperatorTestBase {
       s.actions.notify = List.of(notify);
       s.actions.retrain = null;
     });
-    checkNow();
     await().untilAsserted(() -> assertThat(received).hasSize(1));
     assertThat(received.get(0)).contains("\"text\"", "churn-drift", "Drift", "tenure");
     checkNow();
-    awaitPolicy(p -> p.getStatus().history.size() == 2);
+    awaitPolicy(p -> p.getStatus().history.size() >= 2);
     assertThat(received).as("the same verdict again is not news").hasSize(1);
 
     String everything = Serialization.asYaml(get(DriftPolicy.class, "churn-drift"))
@@ -285,7 +283,6 @@ class DriftPolicyTest extends OperatorTestBase {
     deployment(2L, 1L);
     runner.succeed("drift-check", DRIFT);
     policy(s -> { });
-    checkNow();
     awaitPolicy(p -> p.getStatus().actedOnCheck != null);
     assertThat(driftRuns()).hasSize(1);
     stopOperator();
