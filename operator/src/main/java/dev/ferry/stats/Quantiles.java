@@ -47,6 +47,11 @@ public final class Quantiles {
     return edges;
   }
 
+  /** The probabilities 0.1, 0.2, ..., 0.9 exactly as {@code numpy.linspace(0.1, 0.9, 9)} gives them. */
+  public static double[] deciles() {
+    return DECILES.clone();
+  }
+
   /** {@code numpy.linspace(start, stop, num)}: {@code i * step + start}, the last one exactly {@code stop}. */
   static double[] linspace(double start, double stop, int num) {
     double[] out = new double[num];
