@@ -135,7 +135,7 @@ final class BaselineFeature {
 
   private static Ecdf load(ColumnScan c) {
     double[] values = c.spool.toArray();
-    Arrays.parallelSort(values);
+    dev.ferry.stats.Sorting.sort(values, values.length);
     return Ecdf.ofSorted(values, values.length);
   }
 }

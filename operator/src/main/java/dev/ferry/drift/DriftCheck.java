@@ -384,7 +384,7 @@ public final class DriftCheck {
     long[] bins = c.bins;
     if (c.spool != null) {
       double[] values = c.spool.toArray();
-      Arrays.parallelSort(values);
+      dev.ferry.stats.Sorting.sort(values, values.length);
       ce = Ecdf.ofSorted(values, values.length);
       if (bins == null) {
         bins = Binning.countSorted(bf.edges, ce);
