@@ -38,7 +38,7 @@ public final class MultipleTesting {
     double running = 1.0;
     for (int r = m - 1; r >= 0; r--) {
       int i = order[r];
-      running = Math.min(running, p[i] * m / (r + 1));
+      running = Math.min(running, Math.max(p[i], (double) m / (r + 1) * p[i]));
       out[i] = running;
     }
     return out;
