@@ -23,6 +23,7 @@ final class ColumnScan {
   final double[] edges;
   /** Numbers: counts per bin of {@link #edges}. */
   final long[] bins;
+  private final Binning.Binner binner;
   /** Numbers: smallest and largest. */
   double min = Double.POSITIVE_INFINITY;
   double max = Double.NEGATIVE_INFINITY;
@@ -37,6 +38,7 @@ final class ColumnScan {
     this.spool = spool;
     this.edges = edges;
     this.bins = edges == null ? null : new long[edges.length + 1];
+    this.binner = edges == null ? null : Binning.binner(edges);
     this.categories = kind == ColumnKind.category ? new CategoryCounter(CategoryCounter.DEFAULT_CAP) : null;
   }
 
@@ -70,7 +72,7 @@ final class ColumnScan {
       max = d;
     }
     if (bins != null) {
-      bins[Binning.bin(edges, d)]++;
+      bins[binner.bin(d)]++;
     }
     if (spool != null) {
       spool.add(d);

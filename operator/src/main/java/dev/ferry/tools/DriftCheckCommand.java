@@ -21,7 +21,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -400,8 +399,11 @@ public class DriftCheckCommand implements Callable<Integer> {
     }
   }
 
-  /** Columns named like a label, for tests. */
-  static Set<String> labelNames() {
-    return Set.of("label", "target");
+  /**
+   * Runs drift-check on its own ({@code java -cp ferry-operator.jar dev.ferry.tools.DriftCheckCommand}),
+   * for benchmarks and until the main command registers it.
+   */
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new DriftCheckCommand()).execute(args));
   }
 }

@@ -117,6 +117,16 @@ class StatsPropertiesTest {
   }
 
   @Property
+  void theFastBinnerCountsEdgesStrictlyBelow(@ForAll("samples") double[] edgeSource, @ForAll("samples") double[] values) {
+    double[] edges = Arrays.copyOf(sorted(edgeSource), Math.min(edgeSource.length, 15));
+    Arrays.sort(edges);
+    Binning.Binner b = Binning.binner(edges);
+    for (double v : values) {
+      assertThat(b.bin(v)).isEqualTo(Binning.bin(edges, v));
+    }
+  }
+
+  @Property
   void radixSortSortsAsArraysSortDoes(@ForAll @Size(max = 20000) double[] values) {
     double[] expected = Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
     double[] actual = expected.clone();
