@@ -3,7 +3,6 @@ package dev.ferry.drift;
 import dev.ferry.stats.Binning;
 import dev.ferry.stats.Ecdf;
 import dev.ferry.stats.Quantiles;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -16,7 +16,6 @@ import dev.ferry.stats.MultipleTesting;
 import dev.ferry.stats.Wasserstein;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.ferry.api.v1alpha1.ColumnSchema;
 import dev.ferry.api.v1alpha1.DatasetSpec;
@@ -127,7 +126,7 @@ public final class DriftConfig {
     }
     DriftPolicySpec spec;
     try {
-      spec = mapper.treeToValue(stripOperatorOnly((ObjectNode) specNode.deepCopy()), DriftPolicySpec.class);
+      spec = mapper.treeToValue(specNode, DriftPolicySpec.class);
     } catch (UnrecognizedPropertyException e) {
       throw new DriftInputException(origin + ": unknown field " + prefix + path(e) + " (known: "
           + String.join(", ", e.getKnownPropertyIds().stream().map(Object::toString).sorted().toList()) + ")");
@@ -139,11 +138,6 @@ public final class DriftConfig {
       throw new DriftInputException(origin + ": " + prefix + firstLine(e.getOriginalMessage()));
     }
     return fromSpec(spec, origin);
-  }
-
-  /** The fields of a full DriftPolicySpec that only the operator uses are accepted unread. */
-  private static ObjectNode stripOperatorOnly(ObjectNode spec) {
-    return spec;
   }
 
   /** Takes the drift-check part of a DriftPolicySpec and checks it. */

@@ -364,6 +364,12 @@ public class DriftCheckCommand implements Callable<Integer> {
             OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
           s = DriftProfile.write(reader, o, sketch, os);
         }
+        try {
+          // Readable by the other pods that mount the same volume (a temporary file starts private).
+          Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException ignored) {
+          // not a POSIX file system: keep its defaults
+        }
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         tmp = null;
         stdout.println("profile of " + b + " written to " + out + ": " + s.rows() + " rows, " + s.numbers()
