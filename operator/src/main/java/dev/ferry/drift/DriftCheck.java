@@ -322,7 +322,7 @@ public final class DriftCheck {
       }
     }
     profile.skipped.forEach(s -> {
-      if (ccols.contains(s.column())) {
+      if (ccols.contains(s.column()) && !excluded.containsKey(s.column())) {
         skipped.add(s);
       }
     });
