@@ -70,7 +70,7 @@ public final class DriftCheck {
         out.put(c, "label or id in the configuration's schema");
       } else if (o.label() != null ? o.label().equals(c)
           : LABEL_NAMES.contains(c.toLowerCase(Locale.ROOT)) && !o.config().features().containsKey(c)) {
-        out.put(c, "label" + (o.label() != null ? " (--label)" : " (named " + c + "; --label names another)"));
+        out.put(c, o.label() != null ? "the label (--label)" : "the label, by its name (--label COLUMN names another)");
       }
     }
     return out;

@@ -89,7 +89,7 @@ class DriftCheckCommandTest {
     Run r = run("--baseline", b.toString(), "--current", c.toString());
     assertThat(r.exit).as(r.err).isZero();
     assertThat(r.out).startsWith("NO DRIFT: 0 of 3 features drifted");
-    assertThat(r.out).contains("label: label").contains("feature  type");
+    assertThat(r.out).contains("label: the label, by its name").contains("feature  type");
   }
 
   @Test
