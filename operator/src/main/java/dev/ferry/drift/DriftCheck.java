@@ -216,6 +216,11 @@ public final class DriftCheck {
             prepared.put(f, bf);
             DriftTest test = testOf(o, f, ColumnKind.number, b.present);
             boolean keep = o.allTests() || DefaultTests.needsValues(test);
+            if (!keep) {
+              // Edges and counts are all this feature needs from now on: free its values before the current pass.
+              b.spool.close();
+              b.spool = null;
+            }
             cplans.add(new DatasetScan.Plan(f, ColumnKind.number, b.kindOrigin, keep, bf.edges));
           } else {
             cplans.add(new DatasetScan.Plan(f, ColumnKind.category, b.kindOrigin, false, null));

@@ -59,7 +59,7 @@ class StatsPropertiesTest {
     assertThat(Divergence.linf(c, c)).isZero();
   }
 
-  @Property
+  @Property(tries = 300)
   void psiAndJsOfADatasetWithItselfAreZero(@ForAll("samples") double[] x) {
     Ecdf e = ecdf(x);
     double[] edges = Quantiles.decileEdges(sorted(x), x.length);
@@ -71,14 +71,14 @@ class StatsPropertiesTest {
     assertThat(Wasserstein.distance(e, e)).isZero();
   }
 
-  @Property
+  @Property(tries = 300)
   void ksIsBetweenZeroAndOneAndSoIsItsPValue(@ForAll("samples") double[] a, @ForAll("samples") double[] b) {
     KolmogorovSmirnov.Result r = KolmogorovSmirnov.test(ecdf(a), ecdf(b));
     assertThat(r.statistic()).isBetween(0.0, 1.0);
     assertThat(r.pValue()).isBetween(0.0, 1.0);
   }
 
-  @Property
+  @Property(tries = 300)
   void symmetricTestsAreSymmetric(@ForAll("samples") double[] a, @ForAll("samples") double[] b) {
     Ecdf ea = ecdf(a);
     Ecdf eb = ecdf(b);
@@ -101,7 +101,7 @@ class StatsPropertiesTest {
     assertThat(Divergence.linf(p[0], p[1])).isBetween(0.0, 1.0);
   }
 
-  @Property
+  @Property(tries = 300)
   void scalingBothSamplesLeavesKsUnchanged(@ForAll("samples") double[] a, @ForAll("samples") double[] b,
       @ForAll @DoubleRange(min = 0.01, max = 1000) double scale, @ForAll boolean negate) {
     double s = negate ? -scale : scale;
@@ -116,7 +116,7 @@ class StatsPropertiesTest {
         .isCloseTo(w * scale, within(1e-9 * Math.max(1, w * scale)));
   }
 
-  @Property
+  @Property(tries = 300)
   void theFastBinnerCountsEdgesStrictlyBelow(@ForAll("samples") double[] edgeSource, @ForAll("samples") double[] values) {
     double[] edges = Arrays.copyOf(sorted(edgeSource), Math.min(edgeSource.length, 15));
     Arrays.sort(edges);
@@ -153,7 +153,7 @@ class StatsPropertiesTest {
     assertThat(a).isEqualTo(expected);
   }
 
-  @Property
+  @Property(tries = 300)
   void aSketchStaysWithinItsBounds(@ForAll("samples") double[] a, @ForAll("samples") double[] b,
       @ForAll @IntRange(min = 1, max = 50) int k) {
     Ecdf ea = ecdf(a);
