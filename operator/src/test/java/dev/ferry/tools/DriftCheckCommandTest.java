@@ -170,6 +170,21 @@ class DriftCheckCommandTest {
   }
 
   @Test
+  void mixingValueTestsAndCountTestsGivesTheSameNumbersAsAllTests() throws IOException {
+    Path b = data("b.csv", 3000, 1, 0);
+    Path c = data("c.csv", 2000, 2, 0.2);
+    Path cfg = file("mixed.yaml", "features:\n  - {name: age, test: wasserstein}\n");
+    JsonNode mixed = run("--baseline", b.toString(), "--current", c.toString(), "--config", cfg.toString(),
+        "--output", "json").json();
+    JsonNode all = run("--baseline", b.toString(), "--current", c.toString(), "--all-tests", "--output", "json").json();
+    assertThat(score(mixed, "age").get("test").asText()).isEqualTo("wasserstein");
+    assertThat(score(mixed, "age").get("statistics").get("wasserstein"))
+        .isEqualTo(score(all, "age").get("statistics").get("wasserstein"));
+    assertThat(score(mixed, "score").get("statistics").get("js"))
+        .isEqualTo(score(all, "score").get("statistics").get("js"));
+  }
+
+  @Test
   void allTestsReportsEveryApplicableStatistic() throws IOException {
     Path b = data("b.csv", 2000, 1, 0);
     Path c = data("c.csv", 2000, 2, 0.3);
