@@ -1,0 +1,392 @@
+package dev.ferry.drift;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.api.v1alpha1.DriftPolicySpec.Correction;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The outcome of a drift check, rendered as text for people ({@link #toText()}), as the full JSON
+ * report ({@link #toJson()}) and as the compact JSON result of at most 4 KiB for a Kubernetes
+ * termination message ({@link #toCompact(int)}). Field names are documented in {@code
+ * docs/drift-check.md} and stable: new fields may be added, none renamed or removed within
+ * {@code version} 1.
+ */
+public final class DriftReport {
+  /** The termination-message limit the compact form fits in. */
+  public static final int COMPACT_LIMIT = 4096;
+  /** JSON format version. */
+  public static final int VERSION = 1;
+
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static final ObjectMapper PRETTY = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  /** A data source as reported. */
+  public record Source(String source, long rows, String digest, boolean profile) {}
+
+  /** A column left out, and why. */
+  public record Skipped(String column, String reason) {}
+
+  final Source baseline;
+  final Source current;
+  final List<FeatureResult> scores;
+  final List<Skipped> skipped;
+  final List<String> warnings;
+  final double datasetDriftShare;
+  final Correction correction;
+  final int pValueTests;
+  final boolean allTests;
+
+  DriftReport(Source baseline, Source current, List<FeatureResult> results, List<Skipped> skipped,
+      List<String> warnings, double datasetDriftShare, Correction correction, int pValueTests, boolean allTests) {
+    this.baseline = baseline;
+    this.current = current;
+    List<FeatureResult> sorted = new ArrayList<>(results);
+    sorted.sort(SEVERITY);
+    this.scores = Collections.unmodifiableList(sorted);
+    this.skipped = List.copyOf(skipped);
+    this.warnings = List.copyOf(warnings);
+    this.datasetDriftShare = datasetDriftShare;
+    this.correction = correction;
+    this.pValueTests = pValueTests;
+    this.allTests = allTests;
+  }
+
+  /** Drifted first; then no score (a feature with no current values) before the highest severity; then by name. */
+  static final Comparator<FeatureResult> SEVERITY = Comparator
+      .comparing((FeatureResult r) -> !r.drifted)
+      .thenComparing(r -> r.severity != null)
+      .thenComparing(r -> r.severity == null ? 0 : -r.severity)
+      .thenComparing(r -> r.feature);
+
+  public int features() {
+    return scores.size();
+  }
+
+  public int driftedFeatures() {
+    return (int) scores.stream().filter(r -> r.drifted).count();
+  }
+
+  /** Share of features that drifted. */
+  public double driftShare() {
+    return scores.isEmpty() ? 0 : (double) driftedFeatures() / features();
+  }
+
+  /** The dataset drifts when at least one feature does and their share reaches datasetDriftShare. */
+  public boolean datasetDrift() {
+    return driftedFeatures() > 0 && driftShare() >= datasetDriftShare;
+  }
+
+  /** {@code Drift} or {@code NoDrift}. */
+  public String result() {
+    return datasetDrift() ? "Drift" : "NoDrift";
+  }
+
+  /** Results, most severe first. */
+  public List<FeatureResult> scores() {
+    return scores;
+  }
+
+  public List<Skipped> skipped() {
+    return skipped;
+  }
+
+  public List<String> warnings() {
+    return warnings;
+  }
+
+  /** One line: the verdict and the count. */
+  public String message() {
+    int d = driftedFeatures();
+    return (datasetDrift() ? "dataset drift: " : "no dataset drift: ") + d + " of " + features() + " features drifted ("
+        + percent(driftShare()) + ", dataset drift at " + percent(datasetDriftShare) + ")";
+  }
+
+  // ---------------------------------------------------------------- JSON
+
+  /** The full report. */
+  public ObjectNode toJson() {
+    ObjectNode n = F.objectNode();
+    n.put("kind", "DriftReport");
+    n.put("version", VERSION);
+    n.put("result", result());
+    n.put("datasetDrift", datasetDrift());
+    n.put("driftedFeatures", driftedFeatures());
+    n.put("features", features());
+    n.put("driftShare", driftShare());
+    n.put("datasetDriftShare", datasetDriftShare);
+    n.put("correction", correctionName(correction));
+    n.put("pValueTests", pValueTests);
+    n.put("allTests", allTests);
+    n.put("message", message());
+    n.set("baseline", source(baseline));
+    n.set("current", source(current));
+    ArrayNode s = n.putArray("scores");
+    for (FeatureResult r : scores) {
+      s.add(full(r));
+    }
+    ArrayNode k = n.putArray("skipped");
+    for (Skipped x : skipped) {
+      k.addObject().put("column", x.column()).put("reason", x.reason());
+    }
+    ArrayNode w = n.putArray("warnings");
+    warnings.forEach(w::add);
+    return n;
+  }
+
+  private static ObjectNode source(Source s) {
+    ObjectNode n = F.objectNode();
+    n.put("source", s.source());
+    n.put("rows", s.rows());
+    if (s.digest() != null) {
+      n.put("digest", s.digest());
+    }
+    n.put("profile", s.profile());
+    return n;
+  }
+
+  private static ObjectNode full(FeatureResult r) {
+    ObjectNode n = compact(r, 1000);
+    n.put("type", r.kind.name());
+    putNumber(n, "pValue", r.pValue);
+    putNumber(n, "severity", r.severity);
+    n.put("baselineCount", r.baselineCount);
+    n.put("currentCount", r.currentCount);
+    ObjectNode st = n.putObject("statistics");
+    r.statistics.forEach((k, v) -> putNumber(st, k, v));
+    ArrayNode notes = n.putArray("notes");
+    r.notes.forEach(notes::add);
+    return n;
+  }
+
+  /** The fields of DriftPolicy status.lastCheck.scores[]. */
+  private static ObjectNode compact(FeatureResult r, int maxName) {
+    ObjectNode n = F.objectNode();
+    n.put("feature", ColumnScan.clip(r.feature, maxName));
+    n.put("test", r.test.name());
+    putNumber(n, "score", r.score);
+    n.put("threshold", r.threshold);
+    n.put("drifted", r.drifted);
+    n.put("baselineMissing", r.baselineMissing);
+    n.put("currentMissing", r.currentMissing);
+    return n;
+  }
+
+  private static void putNumber(ObjectNode n, String field, Double v) {
+    if (v == null || !Double.isFinite(v)) {
+      n.putNull(field);
+    } else {
+      n.put(field, v.doubleValue());
+    }
+  }
+
+  /**
+   * The compact result, at most {@code limit} bytes of UTF-8: the verdict, the counts, and the
+   * scores of the most severe features (drifted first) in the fields of DriftPolicy {@code
+   * status.lastCheck}; {@code scoresOmitted} counts the ones left out to fit.
+   */
+  public byte[] toCompact(int limit) {
+    ObjectNode head = F.objectNode();
+    head.put("result", result());
+    head.put("driftedFeatures", driftedFeatures());
+    head.put("features", features());
+    head.put("driftShare", driftShare());
+    head.put("datasetDriftShare", datasetDriftShare);
+    List<ObjectNode> all = new ArrayList<>();
+    for (FeatureResult r : scores) {
+      all.add(compact(r, 64));
+    }
+    int lo = 0;
+    int hi = all.size();
+    while (lo < hi) {
+      int mid = (lo + hi + 1) / 2;
+      if (bytes(withScores(head, all, mid)).length <= limit) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    byte[] b = bytes(withScores(head, all, lo));
+    if (b.length > limit) {
+      // Cannot happen with a limit of 4096 (the head is about 200 bytes); keep the contract anyway.
+      return bytes(errorNode("the drift result does not fit in " + limit + " bytes"));
+    }
+    return b;
+  }
+
+  private ObjectNode withScores(ObjectNode head, List<ObjectNode> all, int count) {
+    ObjectNode n = head.deepCopy();
+    ArrayNode a = n.putArray("scores");
+    for (int i = 0; i < count; i++) {
+      a.add(all.get(i));
+    }
+    if (count < all.size()) {
+      n.put("scoresOmitted", all.size() - count);
+    }
+    n.put("message", message());
+    return n;
+  }
+
+  /** The compact result of a check that could not run: {@code {"result":"Error","message":...}}. */
+  public static byte[] errorResult(String message, int limit) {
+    ObjectNode n = errorNode(message);
+    byte[] b = bytes(n);
+    int keep = message.length();
+    while (b.length > limit && keep > 0) {
+      keep = Math.max(0, keep - Math.max(1, b.length - limit) - 3);
+      n.put("message", message.substring(0, keep) + "...");
+      b = bytes(n);
+    }
+    return b;
+  }
+
+  private static ObjectNode errorNode(String message) {
+    ObjectNode n = F.objectNode();
+    n.put("result", "Error");
+    n.put("message", message);
+    return n;
+  }
+
+  static byte[] bytes(ObjectNode n) {
+    try {
+      return JSON.writeValueAsString(n).getBytes(StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String pretty(ObjectNode n) {
+    try {
+      return PRETTY.writeValueAsString(n);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String correctionName(Correction c) {
+    return c == Correction.benjaminiHochberg ? "benjamini-hochberg" : c.name();
+  }
+
+  // ---------------------------------------------------------------- text
+
+  /** The report for people: the verdict first, then a table sorted by severity. */
+  public String toText() {
+    StringBuilder b = new StringBuilder();
+    b.append(datasetDrift() ? "DRIFT" : "NO DRIFT").append(": ").append(driftedFeatures()).append(" of ")
+        .append(features()).append(" features drifted (").append(percent(driftShare()))
+        .append("; the dataset drifts at ").append(percent(datasetDriftShare)).append(")\n");
+    b.append("baseline: ").append(describe(baseline)).append('\n');
+    b.append("current:  ").append(describe(current)).append('\n');
+    if (pValueTests > 0) {
+      b.append("p-values: ").append(correctionName(correction)).append(" correction over ").append(pValueTests)
+          .append(" p-value test").append(pValueTests == 1 ? "" : "s")
+          .append("; the score of a p-value test is its corrected p-value\n");
+    }
+    b.append('\n');
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"feature", "type", "test", "score", "threshold", "drift", "severity", "missing b/c"});
+    for (FeatureResult r : scores) {
+      rows.add(new String[] {ColumnScan.clip(r.feature, 40), r.kind.name(), r.test.name(), num(r.score),
+          (DefaultTests.isPValue(r.test) ? "< " : "> ") + num(r.threshold), r.drifted ? "DRIFT" : "-",
+          r.severity == null ? "-" : String.format(Locale.ROOT, "%.2f", r.severity),
+          percent(r.baselineMissing) + "/" + percent(r.currentMissing)});
+    }
+    table(b, rows);
+    if (allTests) {
+      b.append("\nall statistics (p-values uncorrected):\n");
+      List<String[]> st = new ArrayList<>();
+      String[] names = {"psi", "js", "ks", "ksPValue", "wasserstein", "wassersteinNormed", "chi2PValue", "linf"};
+      String[] header = new String[names.length + 1];
+      header[0] = "feature";
+      System.arraycopy(names, 0, header, 1, names.length);
+      st.add(header);
+      for (FeatureResult r : scores) {
+        String[] row = new String[names.length + 1];
+        row[0] = ColumnScan.clip(r.feature, 40);
+        for (int i = 0; i < names.length; i++) {
+          Double v = r.statistics.get(names[i]);
+          row[i + 1] = v == null ? "" : num(v);
+        }
+        st.add(row);
+      }
+      table(b, st);
+    }
+    boolean anyNotes = scores.stream().anyMatch(r -> !r.notes.isEmpty());
+    if (anyNotes) {
+      b.append("\nnotes:\n");
+      for (FeatureResult r : scores) {
+        for (String note : r.notes) {
+          b.append("  ").append(r.feature).append(": ").append(note).append('\n');
+        }
+      }
+    }
+    if (!skipped.isEmpty()) {
+      b.append("\nleft out:\n");
+      for (Skipped s : skipped) {
+        b.append("  ").append(s.column()).append(": ").append(s.reason()).append('\n');
+      }
+    }
+    for (String w : warnings) {
+      b.append("\nwarning: ").append(w).append('\n');
+    }
+    return b.toString();
+  }
+
+  private static String describe(Source s) {
+    return s.source() + " (" + s.rows() + " rows" + (s.profile() ? ", from a profile" : "") + ")";
+  }
+
+  private static void table(StringBuilder b, List<String[]> rows) {
+    int cols = rows.get(0).length;
+    int[] w = new int[cols];
+    for (String[] r : rows) {
+      for (int i = 0; i < cols; i++) {
+        w[i] = Math.max(w[i], r[i].length());
+      }
+    }
+    for (String[] r : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < cols; i++) {
+        line.append(r[i]);
+        if (i < cols - 1) {
+          line.append(" ".repeat(w[i] - r[i].length() + 2));
+        }
+      }
+      b.append(line.toString().stripTrailing()).append('\n');
+    }
+  }
+
+  static String num(Double v) {
+    if (v == null) {
+      return "-";
+    }
+    double a = Math.abs(v);
+    if (v == 0) {
+      return "0";
+    }
+    if (a >= 1e-3 && a < 1e6) {
+      return String.format(Locale.ROOT, "%.4g", v).replaceAll("(\\.\\d*?)0+$", "$1").replaceAll("\\.$", "");
+    }
+    return String.format(Locale.ROOT, "%.3e", v);
+  }
+
+  static String percent(double share) {
+    double p = share * 100;
+    if (p == 0 || p >= 10 || p == Math.rint(p)) {
+      return String.format(Locale.ROOT, "%.0f%%", p);
+    }
+    return String.format(Locale.ROOT, "%.1f%%", p);
+  }
+}

@@ -1,0 +1,415 @@
+package dev.ferry.tools;
+
+import dev.ferry.data.DataFormat;
+import dev.ferry.data.DatasetException;
+import dev.ferry.data.DatasetReader;
+import dev.ferry.drift.ColumnKind;
+import dev.ferry.drift.DriftCheck;
+import dev.ferry.drift.DriftConfig;
+import dev.ferry.drift.DriftInputException;
+import dev.ferry.drift.DriftProfile;
+import dev.ferry.drift.DriftReport;
+import dev.ferry.kube.PvcUris;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * Compares current data with a baseline, feature by feature, and says whether the data drifted.
+ *
+ * <p>Exit codes: 0 no dataset drift, 1 dataset drift, 2 the input, the configuration or the options
+ * are unusable. Inside a Ferry CronJob the options come from the environment; the environment is
+ * injected so tests and embedders can pass their own. Documented in {@code docs/drift-check.md}.
+ */
+@Command(name = "drift-check",
+    description = "Compares current data with a baseline (a CSV or JSON Lines file, or a profile made by "
+        + "'drift-check profile') feature by feature: PSI, Kolmogorov-Smirnov, Jensen-Shannon and Wasserstein for "
+        + "numbers; chi-square, Jensen-Shannon and L-infinity for categories. Prints the verdict first, then every "
+        + "feature by severity.",
+    subcommands = {DriftCheckCommand.Profile.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:no dataset drift",
+        "1:dataset drift: the share of drifting features reached datasetDriftShare",
+        "2:the data, the profile or the configuration cannot be used, or the options are wrong"},
+    footerHeading = "%nEnvironment (used when the option is absent):%n",
+    footer = {
+        "  FERRY_DRIFT_BASELINE     the baseline: path, URL, pvc://claim/path or a profile .json",
+        "  FERRY_DRIFT_CURRENT      the current data: path, URL or pvc://claim/path",
+        "  FERRY_DRIFT_CONFIG_JSON  the DriftPolicy spec as JSON (for --config)",
+        "  FERRY_RESULT_PATH        where to write the compact result JSON (for --result)",
+        "  FERRY_PVC_ROOT           where pvc:// claims are mounted (default /ferry/pvc)",
+        "",
+        "A pvc://claim/path is read at <FERRY_PVC_ROOT>/claim/path, where Ferry mounts the claim in its pods."})
+public class DriftCheckCommand implements Callable<Integer> {
+  static final int NO_DRIFT = 0;
+  static final int DRIFT = 1;
+  static final int UNUSABLE = 2;
+
+  static final String ENV_BASELINE = "FERRY_DRIFT_BASELINE";
+  static final String ENV_CURRENT = "FERRY_DRIFT_CURRENT";
+  static final String ENV_CONFIG_JSON = "FERRY_DRIFT_CONFIG_JSON";
+  static final String ENV_RESULT_PATH = "FERRY_RESULT_PATH";
+  static final String ENV_PVC_ROOT = "FERRY_PVC_ROOT";
+
+  /** What stdout shows. */
+  public enum Output { text, json }
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
+  @Option(names = "--baseline", paramLabel = "PATH_OR_URL",
+      description = "The baseline: a CSV or JSON Lines path, file: URI, http(s):// URL or pvc://claim/path, "
+          + "or a profile (.json) made by 'drift-check profile'.")
+  String baseline;
+
+  @Option(names = "--current", paramLabel = "PATH_OR_URL", description = "The current data, read the same ways.")
+  String current;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "A DriftPolicy (or its spec), YAML or JSON: features[] (test, threshold), datasetDriftShare, "
+          + "correction, and column types and roles under baseline.schema.columns.")
+  Path config;
+
+  @Option(names = "--output", paramLabel = "text|json", defaultValue = "text",
+      description = "text for people (default) or the full JSON report.")
+  Output output = Output.text;
+
+  @Option(names = "--compact", description = "Print the compact JSON result (at most 4096 bytes) instead.")
+  boolean compact;
+
+  @Option(names = "--all-tests", description = "Compute and report every test that applies to each feature "
+      + "(the verdict still uses each feature's configured test).")
+  boolean allTests;
+
+  @Option(names = "--result", paramLabel = "PATH",
+      description = "Also write the compact result JSON here, e.g. /dev/termination-log.")
+  Path result;
+
+  @Option(names = "--baseline-format", paramLabel = "csv|jsonl", description = "Default: from the extension.")
+  String baselineFormat;
+
+  @Option(names = "--current-format", paramLabel = "csv|jsonl", description = "Default: from the extension.")
+  String currentFormat;
+
+  @Option(names = "--label", paramLabel = "COLUMN",
+      description = "The label column, left out. Default: a column named label or target.")
+  String label;
+
+  @Option(names = "--type", paramLabel = "COLUMN=number|category",
+      description = "Declare a column's type (repeatable); others are inferred from the baseline.")
+  Map<String, String> types = new LinkedHashMap<>();
+
+  @Option(names = "--spool-memory", paramLabel = "MiB",
+      description = "Heap for the values KS and Wasserstein need; beyond it they go to --spool-dir. "
+          + "Default: a quarter of the maximum heap.")
+  Long spoolMemory;
+
+  @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where spilled values go. Default: java.io.tmpdir.")
+  Path spoolDir;
+
+  @Spec
+  CommandSpec spec;
+
+  private final Map<String, String> env;
+
+  /** Reads the environment of the process. */
+  public DriftCheckCommand() {
+    this(System.getenv());
+  }
+
+  /** Reads {@code env} instead of the environment of the process. */
+  public DriftCheckCommand(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Path resultPath = result != null ? result : envPath(ENV_RESULT_PATH);
+    boolean json = output == Output.json || compact;
+    try {
+      DriftConfig cfg = loadConfig();
+      String b = location(baseline, ENV_BASELINE, cfg.baselineUri(), "baseline", "--baseline");
+      String c = location(current, ENV_CURRENT, cfg.currentUri(), "current data", "--current");
+      DriftCheck.Options o = options(cfg);
+      DriftReport report;
+      try (DatasetReader cur = DatasetReader.open(c, format(currentFormat, "--current-format"))) {
+        if (DriftProfile.looksLikeProfile(b)) {
+          report = DriftCheck.compare(DriftProfile.read(Path.of(b)), cur, o);
+        } else {
+          try (DatasetReader base = DatasetReader.open(b, format(baselineFormat, "--baseline-format"))) {
+            report = DriftCheck.compare(base, cur, o);
+          }
+        }
+      }
+      if (compact) {
+        out.println(new String(report.toCompact(DriftReport.COMPACT_LIMIT), StandardCharsets.UTF_8));
+      } else if (output == Output.json) {
+        out.println(pretty(report));
+      } else {
+        out.print(report.toText());
+      }
+      out.flush();
+      if (resultPath != null) {
+        write(resultPath, report.toCompact(DriftReport.COMPACT_LIMIT));
+      }
+      return report.datasetDrift() ? DRIFT : NO_DRIFT;
+    } catch (DatasetException | DriftInputException e) {
+      return unusable(e.getMessage(), resultPath, json, out, err);
+    } catch (IOException e) {
+      return unusable("cannot write the result to " + resultPath + ": " + e.getMessage(), null, json, out, err);
+    } catch (UncheckedIOException e) {
+      return unusable(e.getMessage(), resultPath, json, out, err);
+    } catch (OutOfMemoryError e) {
+      return unusable("out of memory: give the JVM more heap (-Xmx), a smaller --spool-memory with a --spool-dir, "
+          + "or check against a sketched profile", resultPath, json, out, err);
+    } catch (RuntimeException e) {
+      // A bug, not bad input; still one line, not a stack trace, and still a result for the operator.
+      return unusable("internal error: " + e, resultPath, json, out, err);
+    }
+  }
+
+  private static String pretty(DriftReport r) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper()
+          .writerWithDefaultPrettyPrinter().writeValueAsString(r.toJson());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  DriftCheck.Options options(DriftConfig cfg) throws DriftInputException {
+    Map<String, ColumnKind> kinds = new LinkedHashMap<>();
+    for (Map.Entry<String, String> t : types.entrySet()) {
+      try {
+        kinds.put(t.getKey(), ColumnKind.valueOf(t.getValue().trim().toLowerCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new DriftInputException("--type " + t.getKey() + "=" + t.getValue() + ": the type is number or category");
+      }
+    }
+    DriftConfig c = cfg.withKinds(kinds);
+    long spool = spoolMemory != null ? Math.max(0, spoolMemory) << 20 : Runtime.getRuntime().maxMemory() / 4;
+    return new DriftCheck.Options(c, allTests, spool, spoolDir, label);
+  }
+
+  DriftConfig loadConfig() throws DriftInputException {
+    if (config != null) {
+      return DriftConfig.fromFile(config);
+    }
+    String json = env(ENV_CONFIG_JSON);
+    return json != null ? DriftConfig.fromJson(json, ENV_CONFIG_JSON) : DriftConfig.defaults();
+  }
+
+  String location(String option, String envName, String fromConfig, String what, String flag)
+      throws DriftInputException {
+    String v = option != null && !option.isBlank() ? option : env(envName);
+    if (v == null) {
+      v = fromConfig;
+    }
+    if (v == null || v.isBlank()) {
+      throw new DriftInputException("no " + what + ": give " + flag + " PATH_OR_URL or set " + envName);
+    }
+    if (v.startsWith(PvcUris.SCHEME)) {
+      if (PvcUris.parse(v).isEmpty()) {
+        throw new DriftInputException(v + ": not a pvc://claim/path URI");
+      }
+      String path = PvcUris.containerPath(v);
+      String root = env(ENV_PVC_ROOT);
+      if (root != null) {
+        path = root.replaceAll("/+$", "") + path.substring(PvcUris.MOUNT_ROOT.length());
+      }
+      return path;
+    }
+    return v;
+  }
+
+  static DataFormat format(String name, String flag) throws DriftInputException {
+    if (name == null || name.isBlank()) {
+      return null;
+    }
+    try {
+      return DataFormat.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw new DriftInputException(flag + ": " + e.getMessage());
+    }
+  }
+
+  private int unusable(String message, Path resultPath, boolean json, PrintWriter out, PrintWriter err) {
+    err.println("drift-check: " + message);
+    err.flush();
+    if (json) {
+      out.println(new String(DriftReport.errorResult(message, compact ? DriftReport.COMPACT_LIMIT : Integer.MAX_VALUE),
+          StandardCharsets.UTF_8));
+      out.flush();
+    }
+    if (resultPath != null) {
+      try {
+        write(resultPath, DriftReport.errorResult(message, DriftReport.COMPACT_LIMIT));
+      } catch (IOException e) {
+        err.println("drift-check: cannot write the result to " + resultPath + ": " + e.getMessage());
+        err.flush();
+      }
+    }
+    return UNUSABLE;
+  }
+
+  static void write(Path path, byte[] bytes) throws IOException {
+    Path parent = path.toAbsolutePath().getParent();
+    if (parent != null && !Files.isDirectory(parent)) {
+      Files.createDirectories(parent);
+    }
+    Files.write(path, bytes);
+  }
+
+  private Path envPath(String name) {
+    String v = env(name);
+    return v == null ? null : Path.of(v);
+  }
+
+  String env(String name) {
+    String v = env.get(name);
+    return v == null || v.isBlank() ? null : v;
+  }
+
+  /** {@code drift-check profile}: computes a baseline profile once. */
+  @Command(name = "profile",
+      description = "Profiles a baseline once (bin edges and counts, category counts, and the distribution KS and "
+          + "Wasserstein need, exact or sketched) so scheduled checks read only the current data.",
+      exitCodeListHeading = "%nExit codes:%n",
+      exitCodeList = {"0:the profile was written", "2:the baseline or the options cannot be used"})
+  public static class Profile implements Callable<Integer> {
+    @ParentCommand
+    DriftCheckCommand parent;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = "--baseline", paramLabel = "PATH_OR_URL", description = "The baseline data (as for drift-check).")
+    String baseline;
+
+    @Option(names = "--out", paramLabel = "FILE", required = true, description = "Where to write the profile (.json).")
+    Path out;
+
+    @Option(names = "--format", paramLabel = "csv|jsonl", description = "Default: from the extension.")
+    String format;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A DriftPolicy (or its spec), for column types and roles.")
+    Path config;
+
+    @Option(names = "--label", paramLabel = "COLUMN", description = "The label column, left out. Default: label or target.")
+    String label;
+
+    @Option(names = "--type", paramLabel = "COLUMN=number|category", description = "Declare a column's type (repeatable).")
+    Map<String, String> types = new LinkedHashMap<>();
+
+    @Option(names = "--sketch", paramLabel = "K", defaultValue = "0",
+        description = "Keep about K values per number column instead of every distinct value: KS is then within "
+            + "1/K and Wasserstein within (max - min)/K of the exact values. Default 0: exact.")
+    int sketch;
+
+    @Option(names = "--spool-memory", paramLabel = "MiB", description = "As for drift-check.")
+    Long spoolMemory;
+
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "As for drift-check.")
+    Path spoolDir;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter stdout = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      DriftCheckCommand p = parent != null ? parent : new DriftCheckCommand(Map.of());
+      Path tmp = null;
+      try {
+        if (sketch < 0) {
+          throw new DriftInputException("--sketch must be 0 (exact) or more");
+        }
+        p.config = config != null ? config : p.config;
+        p.label = label != null ? label : p.label;
+        p.types.putAll(types);
+        p.spoolMemory = spoolMemory != null ? spoolMemory : p.spoolMemory;
+        p.spoolDir = spoolDir != null ? spoolDir : p.spoolDir;
+        DriftConfig cfg = p.loadConfig();
+        String b = p.location(baseline != null ? baseline : p.baseline, ENV_BASELINE, cfg.baselineUri(),
+            "baseline", "--baseline");
+        if (DriftProfile.looksLikeProfile(b)) {
+          throw new DriftInputException(b + ": already a profile; give the baseline data (.csv, .jsonl)");
+        }
+        DriftCheck.Options o = p.options(cfg);
+        Path target = out.toAbsolutePath();
+        if (target.getParent() != null) {
+          Files.createDirectories(target.getParent());
+        }
+        tmp = Files.createTempFile(target.getParent(), ".profile-", ".tmp");
+        DriftProfile.Summary s;
+        try (DatasetReader reader = DatasetReader.open(b, format(format, "--format"));
+            OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+          s = DriftProfile.write(reader, o, sketch, os);
+        }
+        try {
+          // Readable by the other pods that mount the same volume (a temporary file starts private).
+          Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException ignored) {
+          // not a POSIX file system: keep its defaults
+        }
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        tmp = null;
+        stdout.println("profile of " + b + " written to " + out + ": " + s.rows() + " rows, " + s.numbers()
+            + " number and " + s.categories() + " category columns"
+            + (s.skipped().isEmpty() ? "" : ", left out: " + String.join(", ",
+                s.skipped().stream().map(x -> x.column() + " (" + x.reason() + ")").toList()))
+            + (sketch > 0 ? ", sketched to about " + sketch + " values per number column" : ", exact"));
+        stdout.flush();
+        return 0;
+      } catch (DatasetException | DriftInputException e) {
+        return fail(err, e.getMessage());
+      } catch (IOException | UncheckedIOException e) {
+        return fail(err, "cannot write the profile to " + out + ": " + e.getMessage());
+      } catch (OutOfMemoryError e) {
+        return fail(err, "out of memory: give the JVM more heap (-Xmx) or a smaller --spool-memory with a --spool-dir");
+      } catch (RuntimeException e) {
+        return fail(err, "internal error: " + e);
+      } finally {
+        if (tmp != null) {
+          try {
+            Files.deleteIfExists(tmp);
+          } catch (IOException ignored) {
+            // best effort
+          }
+        }
+      }
+    }
+
+    private static int fail(PrintWriter err, String message) {
+      err.println("drift-check profile: " + message);
+      err.flush();
+      return UNUSABLE;
+    }
+  }
+
+  /**
+   * Runs drift-check on its own ({@code java -cp ferry-operator.jar dev.ferry.tools.DriftCheckCommand}),
+   * for benchmarks and until the main command registers it.
+   */
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new DriftCheckCommand()).execute(args));
+  }
+}
