@@ -2,6 +2,7 @@ package dev.ferry;
 
 import dev.ferry.local.LocalCommand;
 import dev.ferry.operator.OperatorCommand;
+import dev.ferry.tools.DriftCheckCommand;
 import dev.ferry.tools.SmokeTestCommand;
 import dev.ferry.tools.ValidateDataCommand;
 import picocli.CommandLine;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
 /** Ferry's one jar: the operator (the default), the local mode, and the tools that run in Jobs. */
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
     description = "Declarative MLOps for Kubernetes.",
-    subcommands = {OperatorCommand.class, LocalCommand.class, ValidateDataCommand.class, SmokeTestCommand.class})
+    subcommands = {OperatorCommand.class, LocalCommand.class, ValidateDataCommand.class, SmokeTestCommand.class,
+        DriftCheckCommand.class})
 public class Main implements Runnable {
   public static void main(String[] args) {
     // No subcommand means the operator: that is what the container image runs.

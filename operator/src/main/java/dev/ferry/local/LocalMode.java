@@ -202,10 +202,17 @@ public final class LocalMode implements AutoCloseable {
             d.getMetadata().getGeneration()) && !List.of("Staging", "SmokeTesting", "Canary", "Promoting")
             .contains(d.getStatus().phase) && !newerValidatedVersion(d, versions));
     boolean checksRead = client.resources(DriftPolicy.class).inAnyNamespace().list().getItems().stream()
-        .allMatch(p -> p.getStatus() != null && client.batch().v1().jobs().inNamespace(p.getMetadata().getNamespace())
+        .allMatch(p -> p.getStatus() != null && (p.getStatus().baseline != null || !hasProduction(client, p))
+            && client.batch().v1().jobs().inNamespace(p.getMetadata().getNamespace())
             .withLabel(dev.ferry.api.v1alpha1.Ferry.LABEL_DRIFT_POLICY, p.getMetadata().getName()).list().getItems()
             .stream().allMatch(j -> p.getStatus().history.stream().anyMatch(c -> j.getMetadata().getName().equals(c.job))));
     return jobsDone && runsDone && versionsJudged && pipelinesSettled && deploymentsSettled && checksRead;
+  }
+
+  private static boolean hasProduction(KubernetesClient client, DriftPolicy policy) {
+    ModelDeployment md = client.resources(ModelDeployment.class).inNamespace(policy.getMetadata().getNamespace())
+        .withName(policy.getSpec().deployment).get();
+    return md != null && md.getStatus() != null && md.getStatus().productionVersion != null;
   }
 
   /** A validated version the deployment has not taken up yet: it is about to move. */

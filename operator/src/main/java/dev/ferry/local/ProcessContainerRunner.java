@@ -81,6 +81,10 @@ public class ProcessContainerRunner implements ContainerRunner, AutoCloseable {
     String terminationPath = container.getTerminationMessagePath() == null ? "/dev/termination-log"
         : container.getTerminationMessagePath();
     env.replaceAll((k, v) -> v.equals(terminationPath) ? result.toString() : v);
+    // An argument naming the termination message file points at the same local file.
+    List<String> command = launch.command().stream().map(a -> a.equals(terminationPath) ? result.toString() : a)
+        .toList();
+    builder.command(command);
 
     Process process;
     try {

@@ -108,7 +108,8 @@ public final class DriftCronJobBuilder {
     if (spec.baseline != null && spec.baseline.format != null) {
       args.addAll(List.of("--baseline-format", spec.baseline.format.name()));
     }
-    args.addAll(List.of("--compact", "--result", "/dev/termination-log"));
+    // The compact result goes to FERRY_RESULT_PATH (the termination message), the full report to the log.
+    args.addAll(List.of("--output", "json"));
     List<EnvVar> env = List.of(
         new EnvVarBuilder().withName("FERRY_DRIFT_CONFIG_JSON").withValue(configJson(spec)).build(),
         new EnvVarBuilder().withName("FERRY_NAMESPACE").withValue(policy.getMetadata().getNamespace()).build(),

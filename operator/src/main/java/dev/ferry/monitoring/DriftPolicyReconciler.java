@@ -84,7 +84,14 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
         .withSecondaryToPrimaryMapper(job -> Set.of(new ResourceID(
             job.getMetadata().getLabels().get(Ferry.LABEL_DRIFT_POLICY), job.getMetadata().getNamespace())))
         .build();
-    return List.of(new InformerEventSource<>(jobs, context));
+    // A new production version moves the baseline: the policies watching that deployment look again.
+    var deployments = InformerEventSourceConfiguration.from(ModelDeployment.class, DriftPolicy.class)
+        .withSecondaryToPrimaryMapper(md -> context.getPrimaryCache().list(p -> p.getSpec() != null
+                && md.getMetadata().getName().equals(p.getSpec().deployment)
+                && Objects.equals(md.getMetadata().getNamespace(), p.getMetadata().getNamespace()))
+            .map(ResourceID::fromResource).collect(java.util.stream.Collectors.toSet()))
+        .build();
+    return List.of(new InformerEventSource<>(jobs, context), new InformerEventSource<>(deployments, context));
   }
 
   @Override

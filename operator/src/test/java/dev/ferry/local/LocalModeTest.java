@@ -78,16 +78,34 @@ class LocalModeTest {
       assertThat(Files.list(local.runDir().resolve("pods/default")).map(p -> p.getFileName().toString()))
           .contains("churn-data-g1-train-0.log");
 
+      // The loop: served in production, drift found, retrained on production data, promoted, clean again.
+      var md = local.client().resources(dev.ferry.api.v1alpha1.ModelDeployment.class).inNamespace("default")
+          .withName("churn").get();
+      assertThat(md.getStatus().productionVersion).as(output.toString()).isEqualTo(2L);
+      assertThat(md.getStatus().history).extracting(h -> h.version + ":" + h.outcome).containsExactly("1:Replaced");
+      var policy = local.client().resources(dev.ferry.api.v1alpha1.DriftPolicy.class).inNamespace("default")
+          .withName("churn-drift").get();
+      assertThat(policy.getStatus().lastCheck.result).isEqualTo("NoDrift");
+      assertThat(policy.getStatus().history).extracting(c -> c.result).containsExactly("NoDrift", "Drift");
+      assertThat(policy.getStatus().lastAction.kind).isEqualTo("Retrain");
+      ModelVersion retrained = local.client().resources(ModelVersion.class).inNamespace("default").withName("churn-v2")
+          .get();
+      assertThat(retrained.getSpec().lineage.trigger).isEqualTo("Drift");
+      assertThat(retrained.getSpec().lineage.dataset.uri).isEqualTo("pvc://datasets/churn-production.csv");
+      assertThat(Files.readString(local.runDir().resolve("pods/default/churn-smoke-v2-0.log"))).contains("PASSED");
+
       String get = runGet(dir, "mv");
       assertThat(get).contains("churn-v1", "Validated=True");
 
       local.client().resources(TrainingPipeline.class).inNamespace("default").withName("churn").delete();
       await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
         assertThat(local.client().resources(TrainingRun.class).inAnyNamespace().list().getItems()).isEmpty();
-        assertThat(local.client().batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
-        assertThat(local.client().pods().inAnyNamespace().list().getItems()).isEmpty();
+        assertThat(local.client().batch().v1().jobs().inAnyNamespace().withLabel(dev.ferry.api.v1alpha1.Ferry.LABEL_RUN)
+            .list().getItems()).isEmpty();
+        assertThat(local.client().pods().inAnyNamespace().withLabel(dev.ferry.api.v1alpha1.Ferry.LABEL_RUN)
+            .list().getItems()).isEmpty();
       });
-      assertThat(local.client().resources(ModelVersion.class).inAnyNamespace().list().getItems()).hasSize(1);
+      assertThat(local.client().resources(ModelVersion.class).inAnyNamespace().list().getItems()).hasSize(2);
     }
   }
 
