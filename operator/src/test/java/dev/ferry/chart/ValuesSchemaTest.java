@@ -2,6 +2,11 @@ package dev.ferry.chart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,5 +37,43 @@ class ValuesSchemaTest {
       """)
   void aWrongValueFailsWithAMessageNamingIt(String values, String message) {
     assertThat(ChartRender.failure(values)).contains(message.strip());
+  }
+
+  /** values.yaml documents every value the schema knows, and the schema checks every value values.yaml has. */
+  @Test
+  void valuesAndSchemaDescribeTheSameFields() throws Exception {
+    JsonNode values = ChartRender.YAML.readTree(Files.readString(ChartRender.chart().resolve("values.yaml")));
+    JsonNode schema = ChartRender.YAML.readTree(Files.readString(ChartRender.chart().resolve("values.schema.json")));
+    Set<String> inValues = new TreeSet<>();
+    Set<String> inSchema = new TreeSet<>();
+    paths("", values, inValues);
+    schemaPaths("", schema, inSchema);
+    inSchema.remove("global");
+    assertThat(inValues).as("fields of values.yaml").isEqualTo(inSchema);
+  }
+
+  /** Paths down to the objects the schema describes property by property; free-form maps stop there. */
+  private static void paths(String prefix, JsonNode node, Set<String> out) {
+    node.fieldNames().forEachRemaining(name -> {
+      String path = prefix.isEmpty() ? name : prefix + "." + name;
+      out.add(path);
+      if (Set.of("image", "leaderElection", "metrics", "metrics.service", "metrics.serviceMonitor", "grafanaDashboard",
+          "prometheusRule", "podDisruptionBudget", "rbac").contains(path)) {
+        paths(path, node.get(name), out);
+      }
+    });
+  }
+
+  private static void schemaPaths(String prefix, JsonNode schema, Set<String> out) {
+    JsonNode properties = schema.path("properties");
+    properties.fieldNames().forEachRemaining(name -> {
+      String path = prefix.isEmpty() ? name : prefix + "." + name;
+      out.add(path);
+      JsonNode property = properties.get(name);
+      if (property.has("properties") && !property.path("additionalProperties").isObject()
+          && !Set.of("resources").contains(path)) {
+        schemaPaths(path, property, out);
+      }
+    });
   }
 }
