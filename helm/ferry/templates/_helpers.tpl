@@ -135,8 +135,11 @@ behind the verbs:
 {{- end -}}
 
 {{/*
-Leader election: Fabric8's LeaseLock reads the Lease, creates it once and renews it with update.
-create cannot be limited to a name (the object does not exist yet); get and update can.
+Leader election (JOSDK on Fabric8's LeaseLock): the Lease is read (get), created once (create)
+and renewed with a JSON merge patch (patch). JOSDK also checks at start-up, by a
+SelfSubjectRulesReview, that create, update and get are allowed, and refuses to start without
+update, though it never sends one. create cannot be limited to a name (the object does not
+exist yet); the others can.
 */}}
 {{- define "ferry.leaseRules" -}}
 - apiGroups: [coordination.k8s.io]
@@ -145,7 +148,7 @@ create cannot be limited to a name (the object does not exist yet); get and upda
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
   resourceNames: [{{ include "ferry.leaseName" . | quote }}]
-  verbs: [get, update]
+  verbs: [get, update, patch]
 {{- end -}}
 
 {{/* Fails the render with a message a person can act on, for what the schema cannot express. */}}

@@ -100,6 +100,38 @@ class RbacRulesTest {
     }
   }
 
+  /**
+   * JOSDK refuses to start leader election unless a SelfSubjectRulesReview in the Lease's namespace
+   * shows create, update and get on leases (rules without resourceNames, or naming the Lease);
+   * Fabric8's LeaseLock then renews with a merge patch. Evaluated here as JOSDK evaluates it.
+   */
+  @Test
+  void leaseRulesSatisfyJosdksStartupCheckAndFabric8sRenewal() {
+    for (String values : List.of("leaderElection: {enabled: true}", Scenarios.LEASE_ELSEWHERE)) {
+      List<ObjectNode> objects = ChartRender.objects(values);
+      ObjectNode deployment = ChartRender.one(objects, "Deployment").orElseThrow();
+      String leaseName = null;
+      for (JsonNode env : deployment.at("/spec/template/spec/containers/0/env")) {
+        if (env.path("name").asText().equals("FERRY_LEASE_NAME")) {
+          leaseName = env.path("value").asText();
+        }
+      }
+      String lease = leaseName;
+      ObjectNode role = ChartRender.ofKind(objects, "Role").stream()
+          .filter(r -> r.at("/metadata/name").asText().endsWith("-leader-election")).findFirst().orElseThrow();
+      List<String> allowed = new ArrayList<>();
+      for (JsonNode rule : role.get("rules")) {
+        boolean leases = rule.get("apiGroups").toString().contains("\"coordination.k8s.io\"")
+            && rule.get("resources").toString().contains("\"leases\"");
+        boolean named = !rule.has("resourceNames") || rule.get("resourceNames").toString().contains("\"" + lease + "\"");
+        if (leases && named) {
+          rule.get("verbs").forEach(v -> allowed.add(v.asText()));
+        }
+      }
+      assertThat(allowed).as("verbs on Lease %s", lease).contains("create", "update", "get", "patch");
+    }
+  }
+
   @Test
   void secretNamesNarrowTheSecretRule() {
     JsonNode rules = ChartRender.one(ChartRender.objects("rbac: {secretNames: [drift-webhook, slack-url]}"), "ClusterRole")
