@@ -16,9 +16,6 @@ public class TrainingPipelineStatus extends FerryStatus {
   @JsonPropertyDescription("The dataset URI the last dataset-change check saw; a different spec.dataset.uri starts a run.")
   public String observedDatasetUri;
 
-  @JsonPropertyDescription("The last value of the ferry.dev/run-now annotation that started a run.")
-  public String lastRunNow;
-
   @JsonPropertyDescription("Number of active (not finished) runs.")
   public Integer activeRuns;
 
