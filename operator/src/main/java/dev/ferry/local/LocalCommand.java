@@ -39,6 +39,10 @@ public class LocalCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "0", description = "Port of the embedded API server; 0 picks a free one.")
   int port;
 
+  @Option(names = "--metrics-port", defaultValue = "-1",
+      description = "Serve the operator's /metrics, /healthz and /readyz on this port (0 picks one); off by default.")
+  int metricsPort;
+
   @Mixin
   OperatorOptions operatorOptions = new OperatorOptions();
 
@@ -50,7 +54,7 @@ public class LocalCommand implements Callable<Integer> {
       return 2;
     }
     LocalMode local = new LocalMode(new LocalMode.Options(dir, port, horizon, operatorOptions.toConfig(),
-        ProcessContainerRunner.selfCommand(), System.out));
+        ProcessContainerRunner.selfCommand(), System.out, metricsPort));
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stop.countDown();

@@ -45,7 +45,11 @@ public final class LocalMode implements AutoCloseable {
 
   /** How the local mode runs. */
   public record Options(Path dir, int port, Duration idleHorizon, FerryConfig config, List<String> selfCommand,
-      PrintStream out) {
+      PrintStream out, int metricsPort) {
+    public Options(Path dir, int port, Duration idleHorizon, FerryConfig config, List<String> selfCommand,
+        PrintStream out) {
+      this(dir, port, idleHorizon, config, selfCommand, out, -1);
+    }
   }
 
   private final Options options;
@@ -57,6 +61,7 @@ public final class LocalMode implements AutoCloseable {
   private LocalGarbageCollector gc;
   private FerryOperator operator;
   private ProgressView view;
+  private dev.ferry.operator.OperatorHttpServer http;
   private ProcessServerRunner servers;
   private LocalDeploymentController deployments;
   private LocalCronJobController cronJobs;
@@ -104,8 +109,14 @@ public final class LocalMode implements AutoCloseable {
     });
     serviceMapTimer.scheduleWithFixedDelay(() -> servers.refreshServices(client), 500, 500,
         java.util.concurrent.TimeUnit.MILLISECONDS);
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     operator = new FerryOperator(client, options.config(), Clock.systemUTC(), false,
-        dev.ferry.operator.OutsideSystems.real(env)).start();
+        dev.ferry.operator.OutsideSystems.real(env), registry).start();
+    if (options.metricsPort() >= 0) {
+      http = dev.ferry.operator.OperatorHttpServer.start(options.metricsPort(), operator.operator(), registry);
+      options.out().println("ferry local: metrics on http://127.0.0.1:" + http.port() + "/metrics");
+    }
     options.out().println("ferry local: API server " + api.url() + "  kubeconfig " + kubeconfig(options.dir())
         + "  pod logs " + runDir.resolve("pods"));
 
@@ -154,6 +165,11 @@ public final class LocalMode implements AutoCloseable {
           user: {}
         """.formatted(api.url().replaceAll("/$", ""));
     Files.writeString(kubeconfig(options.dir()), config);
+  }
+
+  /** Port of /metrics, when the local mode serves it. */
+  public int metricsPort() {
+    return http == null ? -1 : http.port();
   }
 
   public KubernetesClient client() {
@@ -268,7 +284,7 @@ public final class LocalMode implements AutoCloseable {
     if (serviceMapTimer != null) {
       serviceMapTimer.shutdownNow();
     }
-    for (AutoCloseable part : new AutoCloseable[] {view, jobs, gc, deployments, cronJobs, operator, servers}) {
+    for (AutoCloseable part : new AutoCloseable[] {http, view, jobs, gc, deployments, cronJobs, operator, servers}) {
       try {
         if (part != null) {
           part.close();

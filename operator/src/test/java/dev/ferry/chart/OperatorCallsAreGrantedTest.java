@@ -249,6 +249,23 @@ class OperatorCallsAreGrantedTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(TrainingRun.class).inNamespace(NS).list()
         .getItems().stream().anyMatch(r -> r.getSpec().trigger != null
             && r.getSpec().trigger.kind == dev.ferry.api.v1alpha1.TrainingRunSpec.TriggerKind.Drift));
+    assertNoSpecWasWritten(client, List.of(pipeline, md, policy));
+  }
+
+  /**
+   * Ferry never writes a user's spec, so a GitOps tool (Argo CD) sees no drift after Ferry acts:
+   * every object the user applied keeps generation 1 and the spec it was created with.
+   */
+  private static void assertNoSpecWasWritten(KubernetesClient client, List<io.fabric8.kubernetes.api.model.HasMetadata>
+      applied) {
+    for (var object : applied) {
+      var now = client.resource(object).get();
+      assertThat(now.getMetadata().getGeneration()).as(now.getKind() + " " + now.getMetadata().getName())
+          .isEqualTo(1L);
+      assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(((io.fabric8.kubernetes.client.CustomResource<?, ?>)
+          now).getSpec())).isEqualTo(io.fabric8.kubernetes.client.utils.Serialization.asJson(
+              ((io.fabric8.kubernetes.client.CustomResource<?, ?>) object).getSpec()));
+    }
   }
 
   private static void train(KubernetesClient client, String name) {
