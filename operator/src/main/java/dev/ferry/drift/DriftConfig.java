@@ -16,16 +16,10 @@ import dev.ferry.api.v1alpha1.DriftPolicySpec;
 import dev.ferry.api.v1alpha1.DriftPolicySpec.Correction;
 import dev.ferry.api.v1alpha1.DriftPolicySpec.DriftTest;
 import dev.ferry.api.v1alpha1.DriftPolicySpec.FeatureTest;
-import java.io.IOException;
-import java.nio.charset.MalformedInputException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -77,20 +71,14 @@ public final class DriftConfig {
 
   /** Reads a DriftPolicy or its spec from a YAML or JSON file. */
   public static DriftConfig fromFile(Path file) throws DriftInputException {
-    String name = file.toString();
-    String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new DriftInputException(name + ": configuration file not found");
-    } catch (MalformedInputException e) {
-      throw new DriftInputException(name + ": configuration file is not UTF-8 text");
-    } catch (IOException e) {
-      throw new DriftInputException(name + ": cannot read the configuration file: " + e.getMessage());
+      dev.ferry.data.ConfigFile config = dev.ferry.data.ConfigFile.read(file, "configuration file");
+      return parse(config.text(), file.toString(), config.json() ? JSON : YAML);
+    } catch (dev.ferry.data.ConfigFile.Unreadable e) {
+      throw new DriftInputException(e.getMessage());
     }
-    boolean json = name.toLowerCase(Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
-    return parse(text, name, json ? JSON : YAML);
   }
+
 
   /** Reads a DriftPolicy or its spec given as JSON text; {@code origin} names it in messages. */
   public static DriftConfig fromJson(String json, String origin) throws DriftInputException {

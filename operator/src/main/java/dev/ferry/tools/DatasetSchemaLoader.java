@@ -13,16 +13,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.ferry.api.v1alpha1.ColumnSchema;
 import dev.ferry.api.v1alpha1.ColumnSchema.ColumnType;
 import dev.ferry.api.v1alpha1.DatasetSchema;
-import java.io.IOException;
-import java.nio.charset.MalformedInputException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -51,20 +45,14 @@ final class DatasetSchemaLoader {
 
   /** Reads a schema file: JSON if it ends in {@code .json} or starts with {@code {}, else YAML. */
   static DatasetSchema fromFile(Path file) throws SchemaException {
-    String name = file.toString();
-    String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new SchemaException(name + ": schema file not found");
-    } catch (MalformedInputException e) {
-      throw new SchemaException(name + ": schema file is not UTF-8 text");
-    } catch (IOException e) {
-      throw new SchemaException(name + ": cannot read schema file: " + e.getMessage());
+      dev.ferry.data.ConfigFile config = dev.ferry.data.ConfigFile.read(file, "schema file");
+      return parse(config.text(), file.toString(), config.json() ? JSON : YAML);
+    } catch (dev.ferry.data.ConfigFile.Unreadable e) {
+      throw new SchemaException(e.getMessage());
     }
-    boolean json = name.toLowerCase(Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
-    return parse(text, name, json ? JSON : YAML);
   }
+
 
   /** Reads a schema given as JSON text; {@code origin} names it in messages. */
   static DatasetSchema fromJson(String json, String origin) throws SchemaException {
