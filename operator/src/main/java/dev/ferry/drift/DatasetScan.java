@@ -39,6 +39,22 @@ final class DatasetScan {
   }
 
   /**
+   * A plan per feature, keeping values: the declared kind where there is one, else the kind
+   * inferred by reading ahead ({@link #inferKinds}).
+   */
+  List<Plan> planColumns(List<String> features, java.util.Map<String, ColumnKind> declared) throws DatasetException {
+    List<String> toInfer = features.stream().filter(f -> !declared.containsKey(f)).toList();
+    java.util.Map<String, Inferred> inferred = inferKinds(toInfer);
+    List<Plan> plans = new java.util.ArrayList<>();
+    for (String f : features) {
+      ColumnKind kind = declared.get(f);
+      plans.add(kind != null ? new Plan(f, kind, "declared", true, null)
+          : new Plan(f, inferred.get(f).kind(), inferred.get(f).origin(), true, null));
+    }
+    return plans;
+  }
+
+  /**
    * Decides the kind of each named column from its first {@link #INFER_VALUES} non-missing values
    * (numbers if every one is a number), reading ahead up to {@link #INFER_ROWS} rows. Returns the
    * kind and how it was decided; a column with no value at all in the rows read is a category.

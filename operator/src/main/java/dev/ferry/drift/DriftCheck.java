@@ -139,26 +139,9 @@ public final class DriftCheck {
     DatasetScan cscan = new DatasetScan(current, "current");
     DoubleSpool.Budget budget = o.budget();
     try {
+      List<DatasetScan.Plan> bplans = bscan.planColumns(features, o.config().declaredKinds());
       Map<String, ColumnKind> kinds = new LinkedHashMap<>();
-      Map<String, String> origins = new LinkedHashMap<>();
-      List<String> toInfer = new ArrayList<>();
-      for (String f : features) {
-        ColumnKind declared = o.config().declaredKinds().get(f);
-        if (declared != null) {
-          kinds.put(f, declared);
-          origins.put(f, "declared");
-        } else {
-          toInfer.add(f);
-        }
-      }
-      bscan.inferKinds(toInfer).forEach((name, inf) -> {
-        kinds.put(name, inf.kind());
-        origins.put(name, inf.origin());
-      });
-      List<DatasetScan.Plan> bplans = new ArrayList<>();
-      for (String f : features) {
-        bplans.add(new DatasetScan.Plan(f, kinds.get(f), origins.get(f), true, null));
-      }
+      bplans.forEach(plan -> kinds.put(plan.name(), plan.kind()));
       boolean parallel = true;
       for (String f : features) {
         if (kinds.get(f) == ColumnKind.number && !o.allTests()) {
@@ -171,10 +154,7 @@ public final class DriftCheck {
       Map<String, BaselineFeature> prepared = new LinkedHashMap<>();
       if (parallel) {
         // Every number column keeps its values on both sides: read the two files at once.
-        List<DatasetScan.Plan> cplans = new ArrayList<>();
-        for (String f : features) {
-          cplans.add(new DatasetScan.Plan(f, kinds.get(f), origins.get(f), true, null));
-        }
+        List<DatasetScan.Plan> cplans = List.copyOf(bplans);
         FutureTask<Void> task = new FutureTask<>(() -> {
           bscan.run(bplans, budget);
           return null;

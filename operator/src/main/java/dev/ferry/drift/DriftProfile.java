@@ -89,26 +89,7 @@ public final class DriftProfile {
     List<Skipped> skipped = new ArrayList<>();
     excluded.forEach((c, why) -> skipped.add(new Skipped(c, why)));
     try {
-      Map<String, ColumnKind> kinds = new LinkedHashMap<>();
-      Map<String, String> origins = new LinkedHashMap<>();
-      List<String> toInfer = new ArrayList<>();
-      for (String f : features) {
-        ColumnKind declared = o.config().declaredKinds().get(f);
-        if (declared != null) {
-          kinds.put(f, declared);
-          origins.put(f, "declared");
-        } else {
-          toInfer.add(f);
-        }
-      }
-      scan.inferKinds(toInfer).forEach((name, inf) -> {
-        kinds.put(name, inf.kind());
-        origins.put(name, inf.origin());
-      });
-      List<DatasetScan.Plan> plans = new ArrayList<>();
-      for (String f : features) {
-        plans.add(new DatasetScan.Plan(f, kinds.get(f), origins.get(f), true, null));
-      }
+      List<DatasetScan.Plan> plans = scan.planColumns(features, o.config().declaredKinds());
       scan.run(plans, o.budget());
       if (scan.rows == 0) {
         throw new DriftInputException(baseline.source() + ": the baseline has no data rows (only a header)");
