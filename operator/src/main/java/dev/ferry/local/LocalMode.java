@@ -93,7 +93,7 @@ public final class LocalMode implements AutoCloseable {
     env.put(dev.ferry.net.ServiceUrls.ENV_LOCAL_SERVICES, servicesFile.toString());
     LocalLaunch launcher = new LocalLaunch(mapping, options.config().ferryImage(), options.selfCommand(),
         java.util.Map.of(dev.ferry.net.ServiceUrls.ENV_LOCAL_SERVICES, servicesFile.toString()),
-        (namespace, name) -> configMapFolder(client, namespace, name));
+        (namespace, name) -> configMapFolder(client, runDir, namespace, name));
     runner = new ProcessContainerRunner(launcher, runDir);
     servers = new ProcessServerRunner(launcher, runDir, servicesFile);
     view = new ProgressView(client, options.out(), pod -> options.dir().toAbsolutePath().relativize(runner.logFile(pod))
@@ -133,8 +133,9 @@ public final class LocalMode implements AutoCloseable {
     return List.copyOf(problems);
   }
 
-  /** A ConfigMap volume, as the kubelet mounts it: one file per key. */
-  private Path configMapFolder(KubernetesClient client, String namespace, String name) throws IOException {
+  /** A ConfigMap volume, as the kubelet mounts it: one file per key, under {@code runDir}. */
+  static Path configMapFolder(KubernetesClient client, Path runDir, String namespace, String name)
+      throws IOException {
     var configMap = client.configMaps().inNamespace(namespace).withName(name).get();
     if (configMap == null) {
       throw new IOException("ConfigMap " + namespace + "/" + name + " does not exist");

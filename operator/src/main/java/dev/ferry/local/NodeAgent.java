@@ -138,7 +138,7 @@ public final class NodeAgent implements AutoCloseable {
       List<String> selfCommand, Path runDir, Path servicesFile, Cluster cluster) {
     LocalLaunch launcher = new LocalLaunch(mapping, ferryImage, selfCommand,
         Map.of(ServiceUrls.ENV_LOCAL_SERVICES, servicesFile.toString()),
-        (namespace, name) -> configMapFolder(client, runDir, namespace, name));
+        (namespace, name) -> LocalMode.configMapFolder(client, runDir, namespace, name));
     return new NodeAgent(client, nodeName, launcher, runDir, servicesFile, cluster);
   }
 
@@ -802,22 +802,6 @@ public final class NodeAgent implements AutoCloseable {
   private static String imageId(Container container) {
     String image = container.getImage();
     return image.contains("@sha256:") ? image : "ferry-local://" + image;
-  }
-
-  private static Path configMapFolder(KubernetesClient client, Path runDir, String namespace, String name)
-      throws IOException {
-    var configMap = client.configMaps().inNamespace(namespace).withName(name).get();
-    if (configMap == null) {
-      throw new IOException("ConfigMap " + namespace + "/" + name + " does not exist");
-    }
-    Path folder = runDir.resolve("configmaps").resolve(namespace).resolve(name);
-    Files.createDirectories(folder);
-    if (configMap.getData() != null) {
-      for (var entry : configMap.getData().entrySet()) {
-        Files.writeString(folder.resolve(entry.getKey()), entry.getValue());
-      }
-    }
-    return folder;
   }
 
   private static int freePort() {
