@@ -16,7 +16,7 @@ class CrdSchemaTest {
   private static final Map<String, String> SHORT_NAMES = Map.of(
       "TrainingPipeline", "tp", "TrainingRun", "tr", "ModelVersion", "mv", "ModelDeployment", "md", "DriftPolicy", "dp");
   /** Kubernetes' own types embedded in Ferry's (EnvVar, ResourceRequirements, Condition) carry no descriptions in Fabric8's model. */
-  private static final Set<String> EMBEDDED_KUBERNETES_TYPES = Set.of("env", "resources", "conditions");
+  static final Set<String> EMBEDDED_KUBERNETES_TYPES = Set.of("env", "resources", "conditions");
 
   @Test
   void theFiveKindsAreGenerated() {

@@ -2,7 +2,6 @@ package dev.ferry.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
@@ -35,8 +34,8 @@ class ExamplesValidateAgainstCrdsTest {
     } catch (RuntimeException e) {
       return Stream.of(dynamicTest("parses", () -> fail(e.getMessage(), e)));
     }
-    return documents.stream().map(doc -> dynamicTest(doc.label(), () -> {
-      assumeTrue(doc.isFerry(), "not a ferry.dev document");
+    // Built-in kinds beside Ferry's (a Secret, a ConfigMap) are the API server's to check, not these CRDs'.
+    return documents.stream().filter(Examples.Document::isFerry).map(doc -> dynamicTest(doc.label(), () -> {
       checkKind(doc).ifPresent(problem -> fail(where(doc) + problem));
       List<String> violations = StrictSchema.violations(doc.kind(), doc.content());
       if (!violations.isEmpty()) {

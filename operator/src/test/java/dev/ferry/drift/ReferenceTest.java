@@ -117,7 +117,7 @@ class ReferenceTest {
 
   /** Every reference number equals ours: p-values to 1e-6 absolute, the rest to 1e-9 relative. */
   private void compare(Path b, Path c) throws IOException {
-    Python.assumeScipy();
+    Python.requireScipy();
     JsonNode ref = reference(b, c);
     JsonNode fromFile = ours(b.toString(), c);
     Path profile = dir.resolve(b.getFileName() + ".profile.json");
@@ -163,7 +163,7 @@ class ReferenceTest {
 
   @Test
   void generatedByTheReferenceNoShiftAndShifted() throws IOException {
-    Python.assumeScipy();
+    Python.requireScipy();
     Path b = dir.resolve("gen-base.csv");
     Path same = dir.resolve("gen-same.csv");
     Path shifted = dir.resolve("gen-shift.csv");

@@ -17,7 +17,7 @@ class ScipyOracleTest {
 
   @Test
   void kolmogorovDistributionEqualsKstwoSf() throws IOException {
-    Python.assumeScipy();
+    Python.requireScipy();
     String out = Python.script(String.join("\n",
         "from scipy.stats import kstwo",
         "import numpy as np",
@@ -42,7 +42,7 @@ class ScipyOracleTest {
 
   @Test
   void twoSampleKsEqualsKs2samp() throws IOException {
-    Python.assumeScipy();
+    Python.requireScipy();
     String out = Python.script(String.join("\n",
         "from scipy import stats",
         "import numpy as np",
@@ -80,7 +80,7 @@ class ScipyOracleTest {
 
   @Test
   void chiSquareEqualsChi2Contingency() throws IOException {
-    Python.assumeScipy();
+    Python.requireScipy();
     String out = Python.script(String.join("\n",
         "from scipy import stats",
         "import numpy as np",
@@ -105,7 +105,7 @@ class ScipyOracleTest {
 
   @Test
   void quantilesEqualNumpyBitForBit() throws IOException {
-    Python.assumeScipy();
+    Python.requireScipy();
     String out = Python.script(String.join("\n",
         "import numpy as np",
         "rng = np.random.default_rng(9)",

@@ -18,6 +18,7 @@ public class DriftPolicySpec {
   public String deployment;
 
   @Required
+  @Pattern(CronSyntax.PATTERN)
   @JsonPropertyDescription("Cron schedule of the checks (5 fields, UTC).")
   public String schedule;
 

@@ -16,7 +16,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "Last Run", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.lastRun.name")
 @AdditionalPrinterColumn(name = "Result", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.lastRun.result")
-@AdditionalPrinterColumn(name = "Next Run", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".status.nextScheduledRun")
+// A string, not a date: kubectl prints a date column as an age, and a future time as <invalid>.
+@AdditionalPrinterColumn(name = "Next Run", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.nextScheduledRun")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
 public class TrainingPipeline extends CustomResource<TrainingPipelineSpec, TrainingPipelineStatus> implements Namespaced {
   // Overridden only to carry descriptions: kubectl explain trainingpipeline.spec / .status shows them.
