@@ -8,7 +8,15 @@ import dev.ferry.kube.Conditions;
 import dev.ferry.kube.StatusChange;
 import dev.ferry.kube.StatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.ferry.api.v1alpha1.ModelDeployment;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.Objects;
+import java.util.Set;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -23,7 +31,8 @@ import java.util.stream.Collectors;
 /**
  * Validates a ModelVersion against the gates copied into it. The verdict is reached once, against
  * the production version of that moment, and then kept: a registry entry does not flip from
- * Validated to rejected because production moved on later.
+ * Validated to rejected because production moved on later. The only writer of a version's status:
+ * its stage is read from the status of the deployment that serves its model.
  */
 @ControllerConfiguration(name = "modelversion")
 public class ModelVersionReconciler implements Reconciler<ModelVersion> {
@@ -33,6 +42,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   private final ModelRegistrar registrar;
   private final dev.ferry.metrics.FerryMetrics metrics;
   private final Clock clock;
+  private InformerEventSource<ModelDeployment, ModelVersion> deployments;
 
   public ModelVersionReconciler(KubernetesClient client, Clock clock, dev.ferry.metrics.FerryMetrics metrics) {
     this.metrics = metrics;
@@ -41,16 +51,43 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   }
 
   @Override
+  public List<EventSource<?, ModelVersion>> prepareEventSources(EventSourceContext<ModelVersion> context) {
+    // A deployment's status says where each version of its model stands; the versions mirror it.
+    var deployments = InformerEventSourceConfiguration.from(ModelDeployment.class, ModelVersion.class)
+        .withSecondaryToPrimaryMapper(d -> d.getSpec() == null ? Set.of()
+            : context.getPrimaryCache().list(d.getMetadata().getNamespace(),
+                    v -> v.getSpec() != null && Objects.equals(d.getSpec().model, v.getSpec().model))
+                .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build();
+    this.deployments = new InformerEventSource<>(deployments, context);
+    return List.of(this.deployments);
+  }
+
+  @Override
   public UpdateControl<ModelVersion> reconcile(ModelVersion version, Context<ModelVersion> context) {
     ModelVersionStatus before = version.getStatus();
     ModelVersionStatus status = Optional.ofNullable(StatusChange.copy(before, ModelVersionStatus.class))
         .orElseGet(ModelVersionStatus::new);
     long generation = version.getMetadata().getGeneration() == null ? 0 : version.getMetadata().getGeneration();
-    Instant now = clock.instant();
-    if (Conditions.find(status, VALIDATED).filter(c -> !Conditions.UNKNOWN.equals(c.getStatus())).isPresent()
-        && Long.valueOf(generation).equals(status.observedGeneration)) {
-      return UpdateControl.noUpdate();
+    boolean verdictReached = Conditions.find(status, VALIDATED).filter(c -> !Conditions.UNKNOWN.equals(c.getStatus()))
+        .isPresent() && Long.valueOf(generation).equals(status.observedGeneration);
+    if (!verdictReached) {
+      judge(version, status, generation);
     }
+    if (Conditions.isTrue(status, VALIDATED)) {
+      VersionStages.Placement placement = VersionStages.placement(version,
+          deployments.list(version.getMetadata().getNamespace()));
+      status.stage = placement.stage();
+      status.rejectedReason = placement.rejectedReason();
+    } else {
+      status.stage = ModelVersionStatus.Stage.None;
+    }
+    return StatusWriter.write(version, status, context);
+  }
+
+  /** The verdict on the gates, reached once per generation against the production version of that moment. */
+  private void judge(ModelVersion version, ModelVersionStatus status, long generation) {
+    Instant now = clock.instant();
     status.observedGeneration = generation;
 
     List<String> errors = validate(version.getSpec());
@@ -58,8 +95,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
       String message = String.join("; ", errors);
       Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, message, generation, now);
       Conditions.set(status, VALIDATED, Conditions.FALSE, Conditions.INVALID_SPEC, message, generation, now);
-      status.stage = ModelVersionStatus.Stage.None;
-      return StatusWriter.write(version, status, context);
+      return;
     }
 
     ModelVersionSpec spec = version.getSpec();
@@ -74,16 +110,11 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     if (failed.isEmpty()) {
       Conditions.set(status, VALIDATED, Conditions.TRUE, "GatesPassed",
           status.gates.isEmpty() ? "no gates configured" : status.gates.size() + " gate(s) passed", generation, now);
-      if (status.stage == null || status.stage == ModelVersionStatus.Stage.None) {
-        status.stage = ModelVersionStatus.Stage.Candidate;
-      }
     } else {
       Conditions.set(status, VALIDATED, Conditions.FALSE, "GateFailed",
           failed.stream().map(g -> g.name + ": " + g.message).collect(Collectors.joining("; ")), generation, now);
-      status.stage = ModelVersionStatus.Stage.None;
     }
     Conditions.set(status, Conditions.READY, Conditions.TRUE, "Registered", "", generation, now);
-    return StatusWriter.write(version, status, context);
   }
 
   static List<String> validate(ModelVersionSpec spec) {

@@ -102,6 +102,11 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
       return StatusWriter.write(md, status, context);
     }
     String namespace = md.getMetadata().getNamespace();
+    Optional<ModelDeployment> servingDeployment = ModelOwnership.servingDeployment(md.getSpec().model, namespace,
+        context.getPrimaryCache().list(namespace));
+    if (servingDeployment.isPresent() && !servingDeployment.get().getMetadata().getName().equals(md.getMetadata().getName())) {
+      return conflict(md, servingDeployment.get(), generation, now, context);
+    }
     List<ModelVersion> versions = client.resources(ModelVersion.class).inNamespace(namespace)
         .withLabel(Ferry.LABEL_MODEL, md.getSpec().model).list().getItems().stream()
         .filter(v -> v.getSpec() != null && md.getSpec().model.equals(v.getSpec().model) && v.getSpec().version != null)
@@ -141,7 +146,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     if (plan.smokeVersion() != null) {
       createIfMissing(ServingBuilders.smokeJob(md, plan.smokeVersion(), config.ferryImage()));
     }
-    markVersions(byNumber, plan.stages(), plan.rejections());
+    recordStages(plan.status(), plan.stages(), plan.rejections(), byNumber.keySet());
     plan.events().forEach(e -> events.record(md, e.type(), e.reason(), e.message()));
     plan.events().forEach(e -> {
       if ("Promoted".equals(e.reason())) {
@@ -156,6 +161,22 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
     UpdateControl<ModelDeployment> control = StatusWriter.write(md, plan.status(), context);
     return plan.lookAgainIn().map(control::rescheduleAfter).orElse(control);
+  }
+
+  /**
+   * A second deployment of a model already served in the namespace stays idle: two would fight over
+   * which version is in production. It is looked at again every 30 s, so it takes over once the first goes.
+   */
+  private UpdateControl<ModelDeployment> conflict(ModelDeployment md, ModelDeployment serving, long generation,
+      Instant now, Context<ModelDeployment> context) {
+    var status = Optional.ofNullable(dev.ferry.kube.StatusChange.copy(md.getStatus(),
+        dev.ferry.api.v1alpha1.ModelDeploymentStatus.class)).orElseGet(dev.ferry.api.v1alpha1.ModelDeploymentStatus::new);
+    status.observedGeneration = generation;
+    Conditions.set(status, Conditions.READY, Conditions.FALSE, ModelOwnership.CONFLICT, "model " + md.getSpec().model
+        + " is already served in namespace " + md.getMetadata().getNamespace() + " by ModelDeployment "
+        + serving.getMetadata().getName() + "; a model has one ModelDeployment per namespace, so this one does nothing"
+        + " until that one is deleted", generation, now);
+    return StatusWriter.write(md, status, context).rescheduleAfter(java.time.Duration.ofSeconds(30));
   }
 
   private List<RolloutPlanner.AnalysisResult> measure(List<MetricCheck> checks) {
@@ -241,28 +262,29 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     }
   }
 
-  /** Keeps each version's stage in step with where it runs; records why a version was rejected. */
-  private void markVersions(Map<Long, ModelVersion> versions, Map<Long, ModelVersionStatus.Stage> stages,
-      Map<Long, String> rejections) {
-    for (var entry : stages.entrySet()) {
-      ModelVersion version = versions.get(entry.getKey());
-      if (version == null || version.getStatus() == null) {
-        continue;
+  /**
+   * Records in this deployment's own status the stage it gives each version and why it rejected one.
+   * The ModelVersion's reconciler copies it into the version's status: one writer per status field.
+   */
+  static void recordStages(dev.ferry.api.v1alpha1.ModelDeploymentStatus status, Map<Long, ModelVersionStatus.Stage> stages,
+      Map<Long, String> rejections, java.util.Set<Long> existing) {
+    Map<Long, dev.ferry.api.v1alpha1.ModelDeploymentStatus.VersionStage> byVersion = new java.util.TreeMap<>();
+    for (var entry : status.versions) {
+      if (entry.version != null && existing.contains(entry.version)) {
+        byVersion.put(entry.version, entry);
       }
-      String rejected = rejections.get(entry.getKey());
-      boolean same = entry.getValue() == version.getStatus().stage
-          && (rejected == null || rejected.equals(version.getStatus().rejectedReason));
-      if (same) {
-        continue;
-      }
-      client.resources(ModelVersion.class).inNamespace(version.getMetadata().getNamespace())
-          .withName(version.getMetadata().getName()).editStatus(v -> {
-            v.getStatus().stage = entry.getValue();
-            if (rejected != null) {
-              v.getStatus().rejectedReason = rejected;
-            }
-            return v;
-          });
     }
+    stages.forEach((version, stage) -> {
+      var entry = byVersion.computeIfAbsent(version, v -> {
+        var created = new dev.ferry.api.v1alpha1.ModelDeploymentStatus.VersionStage();
+        created.version = v;
+        return created;
+      });
+      entry.stage = stage;
+      if (rejections.containsKey(version)) {
+        entry.rejectedReason = rejections.get(version);
+      }
+    });
+    status.versions = new ArrayList<>(byVersion.values());
   }
 }

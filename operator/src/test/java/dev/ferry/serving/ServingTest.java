@@ -131,6 +131,30 @@ class ServingTest extends OperatorTestBase {
     await().untilAsserted(() -> assertThat(eventReasons()).contains("Candidate", "SmokeTestPassed", "Promoted"));
   }
 
+  @Test
+  void aSecondDeploymentOfAServedModelGetsAConflictAndTouchesNothing() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> { });
+    promotedAutomatically(1);
+    ModelDeployment second = new ModelDeployment();
+    second.getMetadata().setName("churn-again");
+    second.setSpec(get(ModelDeployment.class, "churn").getSpec());
+    create(second);
+
+    ModelDeployment idle = awaitResource(ModelDeployment.class, "churn-again", m -> m.getStatus() != null
+        && Conditions.find(m.getStatus(), "Ready").map(c -> ModelOwnership.CONFLICT.equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(idle.getStatus(), "Ready").orElseThrow().getMessage())
+        .contains("model churn is already served", "by ModelDeployment churn");
+    assertThat(idle.getStatus().productionVersion).isNull();
+    assertThat(client.apps().deployments().inNamespace(NS).withLabel(Ferry.LABEL_DEPLOYMENT, "churn-again").list()
+        .getItems()).isEmpty();
+    // The version's stage is its own reconciler's to write, read from the deployment that serves it.
+    assertThat(get(ModelDeployment.class, "churn").getStatus().versions).singleElement()
+        .satisfies(e -> assertThat(e.stage).isEqualTo(dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production));
+    assertThat(get(ModelVersion.class, "churn-v1").getStatus().stage)
+        .isEqualTo(dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production);
+  }
+
   private static Class<io.fabric8.kubernetes.api.model.batch.v1.Job> Job() {
     return io.fabric8.kubernetes.api.model.batch.v1.Job.class;
   }
