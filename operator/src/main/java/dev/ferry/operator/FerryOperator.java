@@ -5,6 +5,7 @@ import dev.ferry.pipeline.TrainingRunReconciler;
 import dev.ferry.registry.ModelVersionReconciler;
 import dev.ferry.metrics.FerryMetrics;
 import dev.ferry.monitoring.DriftPolicyReconciler;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -52,18 +53,28 @@ public final class FerryOperator implements AutoCloseable {
   public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop,
       OutsideSystems outside, MeterRegistry registry, Metrics josdkMetrics) {
     this.metrics = new FerryMetrics(registry);
+    this.client = client;
+    this.config = config;
+    this.closeClientOnStop = closeClientOnStop;
     this.operator = new Operator(o -> {
+      // The client outlives JOSDK's stop: the Lease is given up with it afterwards.
       o.withKubernetesClient(client)
-          .withCloseClientOnStop(closeClientOnStop)
+          .withCloseClientOnStop(false)
           .withUseSSAToPatchPrimaryResource(false)
           .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withStopOnInformerErrorDuringStartup(true)
           .withMetrics(josdkMetrics);
+      // JOSDK's own exit on losing the Lease calls System.exit from the thread that releases it,
+      // which at SIGTERM is the shutdown hook itself: the JVM then waits for itself forever. So
+      // the exit is ours, and only for a Lease lost while running, never for one given up on stop.
       config.leaderElection().ifPresent(l -> o.withLeaderElectionConfiguration(
           LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(l.leaseName())
               .withLeaseNamespace(l.leaseNamespace()).withIdentity(l.identity())
               .withLeaseDuration(l.leaseDuration()).withRenewDeadline(l.renewDeadline())
-              .withRetryPeriod(l.retryPeriod()).withExitOnStopLeading(l.exitOnLoss()).build()));
+              .withRetryPeriod(l.retryPeriod()).withExitOnStopLeading(false)
+              .withLeaderCallbacks(new LeaderCallbacks(() -> LOG.info("leading as {}", l.identity()),
+                  () -> lostLease(l), leader -> LOG.info("the leader is {}", leader)))
+              .build()));
     });
     Consumer<ControllerConfigurationOverrider<?>> namespaces = o -> {
       if (!config.namespaces().isEmpty()) {
@@ -79,6 +90,12 @@ public final class FerryOperator implements AutoCloseable {
         new WebhookNotifier(client, Duration.ofSeconds(5), outside.env()), metrics), namespaces::accept);
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FerryOperator.class);
+  private volatile boolean stopping;
+  private final KubernetesClient client;
+  private final FerryConfig config;
+  private final boolean closeClientOnStop;
+
   public FerryMetrics metrics() {
     return metrics;
   }
@@ -92,8 +109,25 @@ public final class FerryOperator implements AutoCloseable {
     return operator;
   }
 
+  /** Another instance may be writing now: stop at once, from a thread of our own, and let the pod restart. */
+  private void lostLease(FerryConfig.LeaderElection lease) {
+    if (stopping) {
+      return;
+    }
+    LOG.warn("lost the Lease {}/{}; exiting so that only the new leader writes", lease.leaseNamespace(),
+        lease.leaseName());
+    if (lease.exitOnLoss()) {
+      new Thread(() -> System.exit(1), "ferry-lost-lease").start();
+    }
+  }
+
   @Override
   public void close() {
+    stopping = true;
     operator.stop();
+    config.leaderElection().ifPresent(lease -> LeaseRelease.release(client, lease));
+    if (closeClientOnStop) {
+      client.close();
+    }
   }
 }

@@ -48,10 +48,13 @@ public class OperatorOptions {
     return new FerryConfig(ferryImage == null ? FerryConfig.DEFAULT_IMAGE : ferryImage, Set.copyOf(watched), election);
   }
 
+  /** The Lease holder's name: the pod's (POD_NAME, as the chart sets it from the downward API, else HOSTNAME). */
   private static String identity() {
-    String pod = System.getenv("HOSTNAME");
-    if (pod != null && !pod.isBlank()) {
-      return pod;
+    for (String variable : new String[] {"POD_NAME", "HOSTNAME"}) {
+      String pod = System.getenv(variable);
+      if (pod != null && !pod.isBlank()) {
+        return pod;
+      }
     }
     try {
       return InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
