@@ -43,6 +43,12 @@ public class LocalCommand implements Callable<Integer> {
       description = "Serve the operator's /metrics, /healthz and /readyz on this port (0 picks one); off by default.")
   int metricsPort;
 
+  @Option(names = "--control-plane", description = {"Run on a real kube-apiserver, etcd and kube-controller-manager"
+      + " instead of the embedded API server. Built from the Go module proxy on first use (tools/control-plane;"
+      + " about 16 min on 2 cores), then reused. State lives in DIR/.ferry-local/control-plane: stop and start"
+      + " again, and runs, versions and history are still there."})
+  boolean controlPlane;
+
   @Mixin
   OperatorOptions operatorOptions = new OperatorOptions();
 
@@ -54,7 +60,7 @@ public class LocalCommand implements Callable<Integer> {
       return 2;
     }
     LocalMode local = new LocalMode(new LocalMode.Options(dir, port, horizon, operatorOptions.toConfig(),
-        ProcessContainerRunner.selfCommand(), System.out, metricsPort));
+        ProcessContainerRunner.selfCommand(), System.out, metricsPort, controlPlane));
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stop.countDown();

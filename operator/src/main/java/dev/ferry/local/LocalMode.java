@@ -45,10 +45,10 @@ public final class LocalMode implements AutoCloseable {
 
   /** How the local mode runs. */
   public record Options(Path dir, int port, Duration idleHorizon, FerryConfig config, List<String> selfCommand,
-      PrintStream out, int metricsPort) {
+      PrintStream out, int metricsPort, boolean controlPlane) {
     public Options(Path dir, int port, Duration idleHorizon, FerryConfig config, List<String> selfCommand,
         PrintStream out) {
-      this(dir, port, idleHorizon, config, selfCommand, out, -1);
+      this(dir, port, idleHorizon, config, selfCommand, out, -1, false);
     }
   }
 
@@ -56,6 +56,9 @@ public final class LocalMode implements AutoCloseable {
   private final Path stateDir;
   private final Path runDir;
   private EmbeddedApiServer api;
+  private dev.ferry.controlplane.ControlPlane plane;
+  private NodeAgent node;
+  private KubernetesClient client;
   private ProcessContainerRunner runner;
   private LocalJobController jobs;
   private LocalGarbageCollector gc;
@@ -83,21 +86,59 @@ public final class LocalMode implements AutoCloseable {
   public List<String> start() throws IOException {
     LocalMapping mapping = LocalMapping.load(options.dir());
     Files.createDirectories(runDir);
-    api = EmbeddedApiServer.start(options.port());
-    writeKubeconfig();
-    KubernetesClient client = api.client();
     // Every local process and the operator's own HTTP clients reach Services through this map.
     Path servicesFile = stateDir.resolve("services.json");
-    dev.ferry.net.ServiceUrls.write(servicesFile, java.util.Map.of());
+    if (!Files.exists(servicesFile) || !options.controlPlane()) {
+      dev.ferry.net.ServiceUrls.write(servicesFile, java.util.Map.of());
+    }
+    if (options.controlPlane()) {
+      startControlPlane(mapping, servicesFile);
+    } else {
+      startEmbedded(mapping, servicesFile);
+    }
     java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
     env.put(dev.ferry.net.ServiceUrls.ENV_LOCAL_SERVICES, servicesFile.toString());
+    view = new ProgressView(client, options.out(), pod -> options.dir().toAbsolutePath().relativize(logFile(pod))
+        .toString()).start();
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    operator = new FerryOperator(client, options.config(), Clock.systemUTC(), false,
+        dev.ferry.operator.OutsideSystems.real(env), registry).start();
+    if (options.metricsPort() >= 0) {
+      http = dev.ferry.operator.OperatorHttpServer.start(options.metricsPort(), operator.operator(), registry);
+      options.out().println("ferry local: metrics on http://127.0.0.1:" + http.port() + "/metrics");
+    }
+    options.out().println("ferry local: API server " + client.getConfiguration().getMasterUrl() + "  kubeconfig "
+        + kubeconfig(options.dir()) + "  pod logs " + runDir.resolve("pods"));
+
+    ManifestLoader.Result manifests = ManifestLoader.load(options.dir());
+    problems.addAll(manifests.problems());
+    for (HasMetadata object : manifests.objects()) {
+      try {
+        ensureNamespace(object.getMetadata().getNamespace());
+        client.resource(object).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == java.net.HttpURLConnection.HTTP_CONFLICT && options.controlPlane()) {
+          continue; // kept from the last start: the state resumes, the manifest is not applied twice
+        }
+        problems.add(object.getKind() + "/" + object.getMetadata().getName() + ": not applied: " + e.getMessage());
+      }
+    }
+    problems.forEach(p -> options.out().println("error: " + p));
+    return List.copyOf(problems);
+  }
+
+  /** The embedded API server, with small controllers standing in for the cluster's. */
+  private void startEmbedded(LocalMapping mapping, Path servicesFile) throws IOException {
+    api = EmbeddedApiServer.start(options.port());
+    writeKubeconfig();
+    client = api.client();
+    KubernetesClient client = this.client;
     LocalLaunch launcher = new LocalLaunch(mapping, options.config().ferryImage(), options.selfCommand(),
         java.util.Map.of(dev.ferry.net.ServiceUrls.ENV_LOCAL_SERVICES, servicesFile.toString()),
         (namespace, name) -> configMapFolder(client, runDir, namespace, name));
     runner = new ProcessContainerRunner(launcher, runDir);
     servers = new ProcessServerRunner(launcher, runDir, servicesFile);
-    view = new ProgressView(client, options.out(), pod -> options.dir().toAbsolutePath().relativize(runner.logFile(pod))
-        .toString()).start();
     jobs = new LocalJobController(client, runner, Clock.systemUTC(), 4).start();
     gc = new LocalGarbageCollector(client).start(500);
     deployments = new LocalDeploymentController(client, servers).start(1000);
@@ -109,28 +150,68 @@ public final class LocalMode implements AutoCloseable {
     });
     serviceMapTimer.scheduleWithFixedDelay(() -> servers.refreshServices(client), 500, 500,
         java.util.concurrent.TimeUnit.MILLISECONDS);
-    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
-        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-    operator = new FerryOperator(client, options.config(), Clock.systemUTC(), false,
-        dev.ferry.operator.OutsideSystems.real(env), registry).start();
-    if (options.metricsPort() >= 0) {
-      http = dev.ferry.operator.OperatorHttpServer.start(options.metricsPort(), operator.operator(), registry);
-      options.out().println("ferry local: metrics on http://127.0.0.1:" + http.port() + "/metrics");
-    }
-    options.out().println("ferry local: API server " + api.url() + "  kubeconfig " + kubeconfig(options.dir())
-        + "  pod logs " + runDir.resolve("pods"));
+  }
 
-    ManifestLoader.Result manifests = ManifestLoader.load(options.dir());
-    problems.addAll(manifests.problems());
-    for (HasMetadata object : manifests.objects()) {
-      try {
-        client.resource(object).create();
-      } catch (KubernetesClientException e) {
-        problems.add(object.getKind() + "/" + object.getMetadata().getName() + ": not applied: " + e.getMessage());
+  /**
+   * A real kube-apiserver, etcd and kube-controller-manager, whose data lives under the local
+   * folder (a restart resumes with every run, version and history), and the node agent that runs
+   * their pods as local processes. The real Job, Deployment, CronJob and garbage-collector
+   * controllers do what the small local ones do in the default mode.
+   */
+  private void startControlPlane(LocalMapping mapping, Path servicesFile) throws IOException {
+    try {
+      Path binDir = dev.ferry.controlplane.ControlPlaneBinaries.locate(options.dir().toAbsolutePath());
+      plane = dev.ferry.controlplane.ControlPlane.start(new dev.ferry.controlplane.ControlPlane.Options(binDir,
+          stateDir.resolve("control-plane"), true, options.out()));
+      client = plane.adminClient();
+      installCrds(client);
+      Files.writeString(kubeconfig(options.dir()), plane.kubeconfigText(plane.adminToken()));
+      node = NodeAgent.create(client, "ferry-local", mapping, options.config().ferryImage(), options.selfCommand(),
+          runDir, servicesFile, new NodeAgent.Cluster(plane.url(), plane.caCert())).start();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting the control plane", e);
+    }
+  }
+
+  /** The CRDs this build of Ferry was generated with, applied server-side (an upgrade replaces older ones). */
+  private static void installCrds(KubernetesClient client) throws IOException {
+    for (String kind : List.of("trainingpipelines", "trainingruns", "modelversions", "modeldeployments",
+        "driftpolicies")) {
+      String resource = "META-INF/fabric8/" + kind + ".ferry.dev-v1.yml";
+      try (var in = LocalMode.class.getClassLoader().getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IOException(resource + " is not in this build of Ferry");
+        }
+        for (HasMetadata crd : client.load(in).items()) {
+          client.resource(crd).fieldManager("ferry-local").forceConflicts().serverSideApply();
+          client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+              .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                  && c.getStatus().getConditions().stream().anyMatch(cond -> "Established".equals(cond.getType())
+                      && "True".equals(cond.getStatus())), 60, java.util.concurrent.TimeUnit.SECONDS);
+        }
       }
     }
-    problems.forEach(p -> options.out().println("error: " + p));
-    return List.copyOf(problems);
+  }
+
+  /** A real API server refuses objects in a namespace that does not exist; the embedded one does not care. */
+  private void ensureNamespace(String namespace) {
+    if (!options.controlPlane() || namespace == null || client.namespaces().withName(namespace).get() != null) {
+      return;
+    }
+    try {
+      client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+          .withName(namespace).addToLabels("pod-security.kubernetes.io/enforce", "restricted").endMetadata().build())
+          .create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != java.net.HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+    }
+  }
+
+  private Path logFile(Pod pod) {
+    return node != null ? node.logFile(pod) : runner.logFile(pod);
   }
 
   /** A ConfigMap volume, as the kubelet mounts it: one file per key, under {@code runDir}. */
@@ -174,7 +255,7 @@ public final class LocalMode implements AutoCloseable {
   }
 
   public KubernetesClient client() {
-    return api.client();
+    return client;
   }
 
   public Path runDir() {
@@ -196,8 +277,7 @@ public final class LocalMode implements AutoCloseable {
   }
 
   boolean isIdle() {
-    KubernetesClient client = api.client();
-    if (jobs.activeJobs() > 0) {
+    if (jobs != null && jobs.activeJobs() > 0) {
       return false;
     }
     Instant horizon = Instant.now().plus(options.idleHorizon());
@@ -246,7 +326,7 @@ public final class LocalMode implements AutoCloseable {
   public List<String> failures() {
     List<String> failed = new ArrayList<>();
     for (Class<? extends HasMetadata> kind : KINDS) {
-      for (HasMetadata object : api.client().resources(kind).inAnyNamespace().list().getItems()) {
+      for (HasMetadata object : client.resources(kind).inAnyNamespace().list().getItems()) {
         String name = object.getKind() + "/" + object.getMetadata().getName();
         if (object instanceof TrainingRun run && run.getStatus() != null && run.getStatus().phase == Phase.Failed) {
           failed.add(name + ": " + Conditions.find(run.getStatus(), "Succeeded").map(c -> c.getMessage()).orElse(""));
@@ -268,7 +348,7 @@ public final class LocalMode implements AutoCloseable {
   public void dump(Path dir) throws IOException {
     Files.createDirectories(dir);
     for (Class<? extends HasMetadata> kind : KINDS) {
-      List<? extends HasMetadata> items = api.client().resources(kind).inAnyNamespace().list().getItems();
+      List<? extends HasMetadata> items = client.resources(kind).inAnyNamespace().list().getItems();
       StringBuilder yaml = new StringBuilder();
       for (HasMetadata item : items) {
         yaml.append(Serialization.asYaml(item));
@@ -285,7 +365,7 @@ public final class LocalMode implements AutoCloseable {
     if (serviceMapTimer != null) {
       serviceMapTimer.shutdownNow();
     }
-    for (AutoCloseable part : new AutoCloseable[] {http, view, jobs, gc, deployments, cronJobs, operator, servers}) {
+    for (AutoCloseable part : new AutoCloseable[] {http, view, jobs, gc, deployments, cronJobs, operator, servers, node}) {
       try {
         if (part != null) {
           part.close();
@@ -296,6 +376,10 @@ public final class LocalMode implements AutoCloseable {
     }
     if (api != null) {
       api.close();
+    }
+    if (plane != null) {
+      client.close();
+      plane.close();
     }
   }
 }

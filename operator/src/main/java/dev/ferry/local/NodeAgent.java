@@ -142,6 +142,11 @@ public final class NodeAgent implements AutoCloseable {
     return new NodeAgent(client, nodeName, launcher, runDir, servicesFile, cluster);
   }
 
+  /** Where a pod's output goes (its first container's, for a pod of several). */
+  public Path logFile(Pod pod) {
+    return jobs.logFile(pod);
+  }
+
   public String nodeName() {
     return nodeName;
   }

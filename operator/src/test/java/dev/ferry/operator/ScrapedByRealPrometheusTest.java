@@ -55,7 +55,7 @@ class ScrapedByRealPrometheusTest {
     Process prometheus = null;
     try (LocalMode local = new LocalMode(new LocalMode.Options(example, 0, Duration.ofSeconds(60),
         FerryConfig.defaults(), ProcessContainerRunner.selfCommand(),
-        new PrintStream(new ByteArrayOutputStream()), 0))) {
+        new PrintStream(new ByteArrayOutputStream()), 0, false))) {
       assertThat(local.start()).isEmpty();
       int port;
       try (ServerSocket socket = new ServerSocket(0)) {
