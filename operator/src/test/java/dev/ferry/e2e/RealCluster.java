@@ -178,7 +178,7 @@ public final class RealCluster implements BeforeAllCallback {
     return running;
   }
 
-  static Path copyTree(Path source, Path target) throws IOException {
+  public static Path copyTree(Path source, Path target) throws IOException {
     try (Stream<Path> files = Files.walk(source)) {
       for (Path file : files.filter(p -> !p.toString().contains(".ferry-local")).toList()) {
         Path to = target.resolve(source.relativize(file).toString());
@@ -192,7 +192,7 @@ public final class RealCluster implements BeforeAllCallback {
     return target;
   }
 
-  static void deleteTree(Path dir) throws IOException {
+  public static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
