@@ -105,7 +105,18 @@ public final class ControlPlane implements AutoCloseable {
     launch("etcd", etcd);
     say("etcd on 127.0.0.1:" + etcdClient + " (data " + dir.resolve("etcd") + ")");
 
+    // Every request's user, verb, resource and response code: what tests read to count refusals.
+    Path auditPolicy = dir.resolve("audit-policy.yaml");
+    Files.writeString(auditPolicy, """
+        apiVersion: audit.k8s.io/v1
+        kind: Policy
+        omitStages: [RequestReceived]
+        rules:
+        - level: Metadata
+        """);
     launch("kube-apiserver", List.of(bin("kube-apiserver"),
+        "--audit-policy-file=" + auditPolicy, "--audit-log-path=" + auditLog(),
+        "--audit-log-maxsize=200", "--audit-log-maxbackup=1",
         "--etcd-servers=http://127.0.0.1:" + etcdClient,
         "--bind-address=127.0.0.1", "--secure-port=" + apiPort,
         // 1.37 refuses a loopback advertise address unless nothing reconciles the endpoints.
@@ -206,6 +217,11 @@ public final class ControlPlane implements AutoCloseable {
 
   public String url() {
     return "https://127.0.0.1:" + ports.getProperty("apiserver");
+  }
+
+  /** The API server's audit log: one JSON event per request, at the Metadata level. */
+  public Path auditLog() {
+    return options.dir().toAbsolutePath().resolve("logs").resolve("audit.log");
   }
 
   /** A kubeconfig for the cluster's administrator (group system:masters). */

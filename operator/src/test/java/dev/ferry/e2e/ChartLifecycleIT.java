@@ -3,6 +3,7 @@ package dev.ferry.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.api.v1alpha1.DriftPolicy;
 import dev.ferry.api.v1alpha1.Ferry;
 import dev.ferry.api.v1alpha1.ModelDeployment;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -45,6 +47,7 @@ class ChartLifecycleIT {
   @RegisterExtension
   static final RealCluster cluster = RealCluster.shared();
   private static final Duration LIFECYCLE = Duration.ofMinutes(6);
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private static String system;
   private static String ml;
   private static Helm chart;
@@ -84,10 +87,12 @@ class ChartLifecycleIT {
     }
   }
 
-  private static Path operatorLog() throws IOException {
+  /** The logs of every operator pod the chart made (one per install or upgrade). */
+  private static List<Path> operatorLogs() throws IOException {
     try (Stream<Path> logs = Files.list(cluster.runDir().resolve("pods").resolve(system))) {
-      return logs.filter(p -> p.getFileName().toString().startsWith("ferry-")).findFirst()
-          .orElseThrow(() -> new AssertionError("no operator log in " + cluster.runDir().resolve("pods")));
+      List<Path> found = logs.filter(p -> p.getFileName().toString().startsWith("ferry-")).sorted().toList();
+      assertThat(found).as("operator logs in " + cluster.runDir().resolve("pods")).isNotEmpty();
+      return found;
     }
   }
 
@@ -100,7 +105,7 @@ class ChartLifecycleIT {
     assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("ferry");
     Pod pod = client().pods().inNamespace(system).withLabel("app.kubernetes.io/name", "ferry").list().getItems().get(0);
     assertThat(pod.getSpec().getNodeName()).isEqualTo(cluster.node().nodeName());
-    assertThat(Files.readString(operatorLog())).contains("Ferry operator started");
+    assertThat(Files.readString(operatorLogs().get(0))).contains("Ferry operator started");
   }
 
   @Test
@@ -118,11 +123,6 @@ class ChartLifecycleIT {
     ModelDeployment md = await(ModelDeployment.class, "churn", m -> m.getStatus() != null
         && Long.valueOf(1).equals(m.getStatus().productionVersion) && "Stable".equals(m.getStatus().phase));
     assertThat(Conditions.isTrue(md.getStatus(), "Ready")).isTrue();
-    await(ModelVersion.class, "churn-v1", v -> v.getStatus().stage
-        == dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production);
-    // The real Deployment controller counts the pods the node agent made ready.
-    assertThat(client().apps().deployments().inNamespace(ml).withName("churn-v1").get().getStatus()
-        .getReadyReplicas()).isEqualTo(2);
     // The policy's CronJob, once its baseline (the production version's training data) is known.
     Instant deadline = Instant.now().plus(LIFECYCLE);
     while (client().batch().v1().cronjobs().inNamespace(ml).withLabel(Ferry.LABEL_DRIFT_POLICY, "churn-drift")
@@ -143,6 +143,41 @@ class ChartLifecycleIT {
 
   @Test
   @Order(3)
+  void driftRetrainsAndTheNewVersionIsPromoted() {
+    // The quickstart's production data has drifted: the policy retrains, and v2 passes the gates.
+    ModelDeployment md = await(ModelDeployment.class, "churn", m -> Long.valueOf(2).equals(m.getStatus().productionVersion)
+        && "Stable".equals(m.getStatus().phase));
+    assertThat(md.getStatus().history).extracting(h -> h.version + " " + h.outcome).containsExactly("1 Replaced");
+    assertThat(client().resources(TrainingRun.class).inNamespace(ml).list().getItems())
+        .extracting(r -> r.getSpec().trigger.kind.toString()).containsExactlyInAnyOrder("DatasetChange", "Drift");
+    await(ModelVersion.class, "churn-v1", v -> v.getStatus().stage == dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Retired);
+    await(ModelVersion.class, "churn-v2", v -> v.getStatus().stage == dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production);
+    // The real Deployment controller counts the pods the node agent made ready.
+    assertThat(client().apps().deployments().inNamespace(ml).withName("churn-v2").get().getStatus()
+        .getReadyReplicas()).isEqualTo(2);
+  }
+
+  @Test
+  @Order(4)
+  void helmUpgradeReplacesTheOperatorAndTheModelsStayServed() {
+    String before = client().pods().inNamespace(system).withLabel("app.kubernetes.io/name", "ferry").list().getItems()
+        .get(0).getMetadata().getName();
+    chart.upgrade().withName("ferry").withNamespace(system).withKubeConfig(cluster.plane().kubeconfig())
+        .reuseValues().set("tmpSizeLimit", "128Mi").call();
+    client().pods().inNamespace(system).withLabel("app.kubernetes.io/name", "ferry").waitUntilCondition(p -> p != null
+        && !p.getMetadata().getName().equals(before) && p.getStatus() != null && p.getStatus().getConditions() != null
+        && p.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())),
+        180, TimeUnit.SECONDS);
+    // With leader election the chart rolls with a surge: the new pod waits for the Lease the old one gives up.
+    client().pods().inNamespace(system).withName(before).waitUntilCondition(p -> p == null, 120, TimeUnit.SECONDS);
+    // The new operator reconciles everything again and changes nothing: v2 stays in production.
+    ModelDeployment md = client().resources(ModelDeployment.class).inNamespace(ml).withName("churn").get();
+    assertThat(md.getStatus().productionVersion).isEqualTo(2L);
+    assertThat(client().resources(ModelVersion.class).inNamespace(ml).list().getItems()).hasSize(2);
+  }
+
+  @Test
+  @Order(5)
   void nothingWasForbiddenRefusedOrLoggedWithAStackTrace() throws IOException {
     List<String> refused = new ArrayList<>();
     for (String namespace : List.of(system, ml)) {
@@ -154,20 +189,58 @@ class ChartLifecycleIT {
       }
     }
     assertThat(refused).as("pods or requests refused").isEmpty();
-    List<String> lines = Files.readAllLines(operatorLog());
+
+    // The API server's own account of every request the chart's operator made.
+    String operatorUser = "system:serviceaccount:" + system + ":ferry";
+    long requests = 0;
+    List<String> forbidden = new ArrayList<>();
+    List<String> rejectedPods = new ArrayList<>();
+    Map<Integer, Long> codes = new java.util.TreeMap<>();
+    for (String line : Files.readAllLines(cluster.plane().auditLog())) {
+      JsonNode event = JSON.readTree(line);
+      int code = event.path("responseStatus").path("code").asInt();
+      String what = event.path("verb").asText() + " " + event.path("objectRef").path("resource").asText() + " "
+          + event.path("objectRef").path("namespace").asText() + "/" + event.path("objectRef").path("name").asText();
+      if (operatorUser.equals(event.path("user").path("username").asText())) {
+        requests++;
+        codes.merge(code, 1L, Long::sum);
+        if (code == 403) {
+          forbidden.add(what);
+        }
+      }
+      if (code == 403 && "pods".equals(event.path("objectRef").path("resource").asText())
+          && List.of(system, ml).contains(event.path("objectRef").path("namespace").asText())) {
+        rejectedPods.add(event.path("user").path("username").asText() + ": " + what);
+      }
+    }
+    System.out.printf("chart lifecycle: the operator made %d requests; response codes %s%n", requests, codes);
+    assertThat(requests).as("requests by " + operatorUser + " in the audit log").isGreaterThan(100);
+    assertThat(forbidden).as("the operator's requests the chart's RBAC refused").isEmpty();
+    assertThat(rejectedPods).as("pods refused (PodSecurity restricted)").isEmpty();
+    List<String> lines = new ArrayList<>();
+    for (Path log : operatorLogs()) {
+      lines.addAll(Files.readAllLines(log));
+    }
     assertThat(lines).as("the operator's requests the chart's RBAC refused")
         .noneMatch(l -> l.contains("Forbidden") || l.contains("forbidden") || l.contains(" 403"));
+    // A stack trace belongs to the log line above it (the exception's own lines come between).
     List<String> traces = new ArrayList<>();
     for (int i = 1; i < lines.size(); i++) {
       if (lines.get(i).startsWith("\tat ") && !lines.get(i - 1).startsWith("\tat ")) {
-        traces.add(lines.get(i - 1));
+        int logLine = i - 1;
+        while (logLine > 0 && !lines.get(logLine).matches("^\\d\\d:\\d\\d:\\d\\d.*")) {
+          logLine--;
+        }
+        if (lines.get(logLine).contains(" WARN ") || lines.get(logLine).contains(" ERROR ")) {
+          traces.add(lines.get(logLine));
+        }
       }
     }
-    assertThat(traces).as("log lines followed by a stack trace").isEmpty();
+    assertThat(traces).as("WARN or ERROR lines followed by a stack trace").isEmpty();
   }
 
   @Test
-  @Order(4)
+  @Order(6)
   void deletingEachResourceRemovesExactlyItsChildrenAndNeverAModelVersion() {
     List<ModelVersion> versions = client().resources(ModelVersion.class).inNamespace(ml).list().getItems();
     assertThat(versions).isNotEmpty();
