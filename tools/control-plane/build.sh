@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver and kube-controller-manager at the Kubernetes version in VERSION
+# Builds etcd, kube-apiserver, kube-controller-manager and kubectl at the Kubernetes version in VERSION
 # from the Go module proxy into a cache outside the repository, keyed by version and by the
 # sources here, and reuses them on later runs. Prints the directory holding the binaries.
 #
@@ -12,7 +12,7 @@ minor_patch="${version#*.}"                      # 1.37.2 -> 37.2: staging modul
 sources_hash="$( (cd "$here" && cat VERSION go.mod build.sh cmd/*/main.go) | sha256sum | cut -c1-12)"
 cache_root="${FERRY_CONTROL_PLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ferry/control-plane}"
 out="$cache_root/v$version-$sources_hash"
-bins=(etcd kube-apiserver kube-controller-manager)
+bins=(etcd kube-apiserver kube-controller-manager kubectl)
 
 have_all() { for b in "${bins[@]}"; do [[ -x "$out/bin/$b" ]] || return 1; done; }
 if have_all; then

@@ -136,19 +136,26 @@ final class LocalLaunch {
             + e.getMessage());
       }
       mounts.put(mount.getMountPath(), folder);
+      // A folder mapped to a path inside the claim ("models/quickstart: .") stands for that part of it.
+      mapping.volumes().forEach((key, inside) -> {
+        if (key.startsWith(claim + "/")) {
+          mounts.put(mount.getMountPath() + key.substring(claim.length()), inside);
+        }
+      });
     }
     return mounts;
   }
 
   /** Rewrites a value that points into a mounted claim to the local folder standing for it. */
+  /** A container path as the local folder standing for it: the deepest mount that holds it decides. */
   static String rewrite(String value, Map<String, Path> mounts) {
-    for (var mount : mounts.entrySet()) {
-      String prefix = mount.getKey();
-      if (value.equals(prefix) || value.startsWith(prefix + "/")) {
-        return mount.getValue() + value.substring(prefix.length());
+    String best = null;
+    for (String prefix : mounts.keySet()) {
+      if ((value.equals(prefix) || value.startsWith(prefix + "/")) && (best == null || prefix.length() > best.length())) {
+        best = prefix;
       }
     }
-    return value;
+    return best == null ? value : mounts.get(best) + value.substring(best.length());
   }
 
   /** Expands $(VAR) references from the container's env, as the kubelet does for args. */

@@ -18,12 +18,13 @@ import java.util.Optional;
  *
  * <pre>
  * images:
- *   ghcr.io/ferry-ml/quickstart-train:0.1:
- *     command: [java, train/Train.java]   # the image's entrypoint; the container's args are appended
+ *   eclipse-temurin:17-jdk:
+ *     command: [env]                      # the image's entrypoint; a container's command replaces it
  *     workingDir: .                       # relative to this file; default: this file's folder
  * volumes:
  *   datasets: data                        # pvc://datasets/... is ./data/...
  *   models: .ferry-local/models
+ *   models/quickstart: .                  # a folder inside a claim stands for that part of it
  * </pre>
  */
 public record LocalMapping(Path file, Map<String, ImageCommand> images, Map<String, Path> volumes) {
