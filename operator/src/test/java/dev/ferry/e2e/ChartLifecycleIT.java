@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,12 +80,6 @@ class ChartLifecycleIT {
         .waitUntilCondition(r -> r != null && condition.test(r), LIFECYCLE.toSeconds(), TimeUnit.SECONDS);
   }
 
-  private static List<HasMetadata> load(String file) throws IOException {
-    try (InputStream in = Files.newInputStream(RealCluster.QUICKSTART.resolve(file))) {
-      return client().load(in).items();
-    }
-  }
-
   /** The logs of every operator pod the chart made (one per install or upgrade). */
   private static List<Path> operatorLogs() throws IOException {
     try (Stream<Path> logs = Files.list(cluster.runDir().resolve("pods").resolve(system))) {
@@ -111,12 +104,7 @@ class ChartLifecycleIT {
   @Test
   @Order(2)
   void theQuickstartAsShippedTrainsValidatesAndServesVersionOne() throws IOException {
-    for (String file : List.of("pipeline.yaml", "deployment.yaml", "drift-policy.yaml")) {
-      for (HasMetadata object : load(file)) {
-        object.getMetadata().setNamespace(ml);
-        client().resource(object).create();
-      }
-    }
+    cluster.applyQuickstart(ml);
     ModelVersion v1 = await(ModelVersion.class, "churn-v1", v -> v.getStatus() != null
         && Conditions.isTrue(v.getStatus(), "Validated"));
     assertThat(v1.getSpec().metrics.get("auc")).isGreaterThan(0.75);
@@ -178,6 +166,24 @@ class ChartLifecycleIT {
 
   @Test
   @Order(5)
+  void aSecondDeploymentOfTheModelGetsAConflictAndServesNothing() {
+    ModelDeployment second = new ModelDeployment();
+    second.getMetadata().setName("churn-again");
+    second.getMetadata().setNamespace(ml);
+    second.setSpec(client().resources(ModelDeployment.class).inNamespace(ml).withName("churn").get().getSpec());
+    client().resource(second).create();
+    ModelDeployment idle = await(ModelDeployment.class, "churn-again", m -> m.getStatus() != null
+        && Conditions.find(m.getStatus(), "Ready").map(c -> "Conflict".equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(idle.getStatus(), "Ready").orElseThrow().getMessage()).contains("by ModelDeployment churn");
+    assertThat(client().apps().deployments().inNamespace(ml).withLabel(Ferry.LABEL_DEPLOYMENT, "churn-again").list()
+        .getItems()).isEmpty();
+    assertThat(client().resources(ModelVersion.class).inNamespace(ml).withName("churn-v2").get().getStatus().stage)
+        .isEqualTo(dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production);
+    client().resource(idle).delete();
+  }
+
+  @Test
+  @Order(6)
   void nothingWasForbiddenRefusedOrLoggedWithAStackTrace() throws IOException {
     List<String> refused = new ArrayList<>();
     for (String namespace : List.of(system, ml)) {
@@ -240,7 +246,7 @@ class ChartLifecycleIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void deletingEachResourceRemovesExactlyItsChildrenAndNeverAModelVersion() {
     List<ModelVersion> versions = client().resources(ModelVersion.class).inNamespace(ml).list().getItems();
     assertThat(versions).isNotEmpty();

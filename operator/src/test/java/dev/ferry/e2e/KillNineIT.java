@@ -6,10 +6,8 @@ import dev.ferry.api.v1alpha1.Ferry;
 import dev.ferry.api.v1alpha1.ModelDeployment;
 import dev.ferry.api.v1alpha1.ModelVersion;
 import dev.ferry.api.v1alpha1.TrainingRun;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,14 +50,7 @@ class KillNineIT {
   void aRestartAtAnyPointOfTheLifecycleDuplicatesNothing(TestInfo test) throws Exception {
     String ns = cluster.namespace(test.getDisplayName());
     operator = OperatorProcess.start(cluster, "kill-nine", ns, Map.of());
-    for (String file : List.of("pipeline.yaml", "deployment.yaml", "drift-policy.yaml")) {
-      try (InputStream in = Files.newInputStream(RealCluster.QUICKSTART.resolve(file))) {
-        for (HasMetadata object : client().load(in).items()) {
-          object.getMetadata().setNamespace(ns);
-          client().resource(object).create();
-        }
-      }
-    }
+    cluster.applyQuickstart(ns);
 
     // Kill points spread over the lifecycle: each process is killed 0 to 2.5 s after it says it
     // has started (a seeded draw, so a failure can be replayed), so every life moves the

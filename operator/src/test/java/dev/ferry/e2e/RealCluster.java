@@ -113,7 +113,12 @@ public final class RealCluster implements BeforeAllCallback {
 
   /** The committed CRDs, applied as a platform team applies them: server-side, Ferry as the field manager. */
   static void installCrds(KubernetesClient client) throws IOException {
-    try (Stream<Path> files = Files.list(ROOT.resolve("crds"))) {
+    installCrds(client, ROOT.resolve("crds"));
+  }
+
+  /** The CRDs in a folder (this build's, or an earlier one's kept as a fixture), established before it returns. */
+  static void installCrds(KubernetesClient client, Path folder) throws IOException {
+    try (Stream<Path> files = Files.list(folder)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")).sorted()
           .toList()) {
         try (InputStream in = Files.newInputStream(file)) {
@@ -169,6 +174,18 @@ public final class RealCluster implements BeforeAllCallback {
     client.serviceAccounts().inNamespace(name).withName("default")
         .waitUntilCondition(sa -> sa != null, 60, java.util.concurrent.TimeUnit.SECONDS);
     return name;
+  }
+
+  /** The quickstart's manifests as shipped, created in a namespace of the test's. */
+  public void applyQuickstart(String namespace) throws IOException {
+    for (String file : List.of("pipeline.yaml", "deployment.yaml", "drift-policy.yaml")) {
+      try (InputStream in = Files.newInputStream(QUICKSTART.resolve(file))) {
+        for (HasMetadata object : admin().load(in).items()) {
+          object.getMetadata().setNamespace(namespace);
+          admin().resource(object).create();
+        }
+      }
+    }
   }
 
   private Running running() {

@@ -98,4 +98,20 @@ class RealClusterIT {
         .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
     client.pods().inNamespace(ns).informOnCondition(java.util.List::isEmpty).get(60, TimeUnit.SECONDS);
   }
+
+  @Test
+  void theRealCronJobControllerStartsAJobOnScheduleAndTheNodeAgentRunsIt(TestInfo test) throws Exception {
+    String ns = cluster.namespace(test.getDisplayName());
+    KubernetesClient client = cluster.admin();
+    client.resource(new io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder().withNewMetadata().withName("every-minute")
+        .withNamespace(ns).endMetadata().withNewSpec().withSchedule("* * * * *").withNewJobTemplate().withNewSpec()
+        .withBackoffLimit(0).withNewTemplate().withSpec(restricted(RealCluster.FERRY_IMAGE, "--version")
+            .withRestartPolicy("Never").build()).endTemplate().endSpec().endJobTemplate().endSpec().build()).create();
+    // At the next whole minute: up to 60 s, and the controller looks every 10 s.
+    Job fired = client.batch().v1().jobs().inNamespace(ns).informOnCondition(jobs -> jobs.stream().anyMatch(j ->
+        j.getStatus() != null && j.getStatus().getSucceeded() != null && j.getStatus().getSucceeded() == 1))
+        .get(150, TimeUnit.SECONDS).get(0);
+    assertThat(fired.getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("CronJob"));
+  }
 }

@@ -12,15 +12,12 @@ import dev.ferry.kube.Conditions;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -50,34 +47,15 @@ class UpgradeIT {
     return cluster.admin();
   }
 
-  private static void applyCrds(Path dir) throws IOException {
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path file : files.sorted().toList()) {
-        try (InputStream in = Files.newInputStream(file)) {
-          for (HasMetadata crd : client().load(in).items()) {
-            client().resource(crd).fieldManager("ferry-e2e").forceConflicts().serverSideApply();
-          }
-        }
-      }
-    }
-  }
-
   @Test
   void whatTheEarlierOperatorMadeKeepsReconcilingAfterTheUpgrade(TestInfo test) throws Exception {
     String ns = cluster.namespace(test.getDisplayName());
     Path earlierJar = EarlierBuild.jar(EARLIER);
-    applyCrds(RealCluster.ROOT.resolve("operator/src/test/resources/upgrade").resolve(EARLIER));
+    RealCluster.installCrds(client(), RealCluster.ROOT.resolve("operator/src/test/resources/upgrade").resolve(EARLIER));
     Process earlier = OperatorProcess.start(cluster, List.of(javaBin(), "-jar", earlierJar.toString()),
         "earlier", ns, Map.of());
     started.add(earlier);
-    for (String file : List.of("pipeline.yaml", "deployment.yaml", "drift-policy.yaml")) {
-      try (InputStream in = Files.newInputStream(RealCluster.QUICKSTART.resolve(file))) {
-        for (HasMetadata object : client().load(in).items()) {
-          object.getMetadata().setNamespace(ns);
-          client().resource(object).create();
-        }
-      }
-    }
+    cluster.applyQuickstart(ns);
     ModelDeployment before = client().resources(ModelDeployment.class).inNamespace(ns).withName("churn")
         .waitUntilCondition(m -> m != null && m.getStatus() != null && Long.valueOf(1).equals(m.getStatus().productionVersion)
             && "Stable".equals(m.getStatus().phase), 300, TimeUnit.SECONDS);

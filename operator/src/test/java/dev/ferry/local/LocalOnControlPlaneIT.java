@@ -34,9 +34,11 @@ class LocalOnControlPlaneIT {
         ProcessContainerRunner.selfCommand(), new PrintStream(output, true, StandardCharsets.UTF_8), -1, true));
   }
 
-  /** kubectl as a user runs it, with the kubeconfig the local mode wrote. */
+  /** kubectl as a user runs it, with the kubeconfig the local mode wrote; the one built beside the control plane. */
   private static String kubectl(Path dir, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("kubectl", "--kubeconfig", LocalMode.kubeconfig(dir).toString()));
+    Path kubectl = dev.ferry.controlplane.ControlPlaneBinaries.locate(RealCluster.ROOT).resolve("kubectl");
+    List<String> command = new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig",
+        LocalMode.kubeconfig(dir).toString()));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -69,8 +71,16 @@ class LocalOnControlPlaneIT {
       assertThat(kubectl(dir, "get", "mv", "churn-v" + production, "-o", "jsonpath={.status.stage}"))
           .isEqualTo("Production");
       assertThat(kubectl(dir, "describe", "tp", "churn")).contains("Last Run");
+      // The shipped manifest applied again by kubectl, with a change: the pipeline keeps its runs.
+      // Kept out of DIR: every YAML there is applied again at the next start.
+      Path inputs = Files.createDirectories(dir.resolveSibling("kubectl-inputs"));
+      Path pipeline = inputs.resolve("pipeline-edited.yaml");
+      Files.writeString(pipeline, Files.readString(dir.resolve("pipeline.yaml")).replace("runHistoryLimit: 5",
+          "runHistoryLimit: 6"));
+      assertThat(kubectl(dir, "apply", "-f", pipeline.toString())).contains("trainingpipeline.ferry.dev/churn configured");
+      assertThat(kubectl(dir, "get", "tp", "churn", "-o", "jsonpath={.spec.runHistoryLimit}")).isEqualTo("6");
       // A new run by hand, as the README says: kubectl create of a TrainingRun.
-      Path run = dir.resolve("manual-run.yaml");
+      Path run = inputs.resolve("manual-run.yaml");
       Files.writeString(run, """
           apiVersion: ferry.dev/v1alpha1
           kind: TrainingRun
@@ -89,6 +99,7 @@ class LocalOnControlPlaneIT {
           .contains("annotated");
       local.client().resources(ModelDeployment.class).inNamespace("default").withName("churn")
           .waitUntilCondition(m -> "test-1".equals(m.getStatus().handledRollback), 120, TimeUnit.SECONDS);
+      assertThat(kubectl(dir, "delete", "tr", "churn-by-hand")).contains("deleted");
       uids = local.client().resources(ModelVersion.class).inNamespace("default").list().getItems().stream()
           .collect(Collectors.toMap(v -> v.getMetadata().getName(), v -> v.getMetadata().getUid()));
       runs = local.client().resources(TrainingRun.class).inNamespace("default").list().getItems().size();
