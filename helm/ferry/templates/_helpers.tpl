@@ -84,35 +84,33 @@ behind the verbs:
 - apiGroups: [ferry.dev]
   resources: [trainingpipelines/status, modeldeployments/status, modelversions/status, trainingruns/status, driftpolicies/status]
   verbs: [update]
-{{- /* ModelDeploymentReconciler moves each version's stage (Staging, Production, Retired): editStatus. */}}
-- apiGroups: [ferry.dev]
-  resources: [modelversions/status]
-  verbs: [patch]
 {{- /* Owners of children whose ownerReference has blockOwnerDeletion: runs (pipeline), step Jobs (run),
    Deployments, Services and smoke-test Jobs (ModelDeployment), drift CronJob and check Jobs (DriftPolicy).
    ModelVersions own nothing. */}}
 - apiGroups: [ferry.dev]
   resources: [trainingpipelines/finalizers, modeldeployments/finalizers, trainingruns/finalizers, driftpolicies/finalizers]
   verbs: [update]
-{{- /* Step Jobs, smoke-test Jobs and drift check-now Jobs: created, watched (three informers), never deleted
-   by Ferry (their owner's deletion takes them along). */}}
+{{- /* Step Jobs, smoke-test Jobs and drift check-now Jobs: created, watched (three informers). A smoke-test
+   Job whose desired state changed before it ran to the end is deleted and created again (a Job's
+   template cannot be updated); the rest go with their owner. */}}
 - apiGroups: [batch]
   resources: [jobs]
-  verbs: [get, list, watch, create]
+  verbs: [get, list, watch, create, delete]
 {{- /* The drift-check CronJob of each DriftPolicy: read by name, created, its schedule and job template edited.
    No informer, so no list or watch. */}}
 - apiGroups: [batch]
   resources: [cronjobs]
   verbs: [get, create, patch]
-{{- /* Model servers: one Deployment per served version; replicas and track label edited during a canary;
-   a retired version's Deployment deleted. */}}
+{{- /* Model servers: one Deployment per served version, updated (with its resourceVersion) to exactly the
+   desired state when that changes (ChildApplier); a retired version's Deployment deleted. */}}
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [get, list, watch, create, patch, delete]
-{{- /* Production and staging Services of a ModelDeployment; their selector edited on promotion and rollback. */}}
+  verbs: [get, list, watch, create, update, delete]
+{{- /* Production and staging Services of a ModelDeployment; updated when their selector (promotion,
+   rollback) or port changes. */}}
 - apiGroups: [""]
   resources: [services]
-  verbs: [get, list, watch, create, patch]
+  verbs: [get, list, watch, create, update]
 {{- /* A finished step's, smoke test's or drift check's result is its pod's termination message
    (listed by label). No logs, no exec. */}}
 - apiGroups: [""]

@@ -2,7 +2,8 @@
 --   Suspended    a candidate passed staging and waits for approval (AwaitingApproval=True):
 --                the "approve" action (or kubectl annotate ... ferry.dev/approve=N) resumes it
 --   Degraded     invalid spec, a pin to a rolled-back or missing version, or a rollback this pass
---   Progressing  staging, smoke test, canary, promotion, or waiting for a first validated version
+--   Progressing  staging, smoke test, canary, promotion, a rollback scaling up a version that was not
+--                warm (RollingBack), or waiting for a first validated version
 --   Healthy      Stable, production serving with all replicas ready
 local function condition(t)
   if obj.status ~= nil and obj.status.conditions ~= nil then
@@ -59,7 +60,8 @@ elseif phase == "Stable" then
 elseif phase == "Waiting" then
   hs.status = "Progressing"
   hs.message = "Waiting: " .. text(ready, "no validated ModelVersion yet")
-elseif phase == "Staging" or phase == "SmokeTesting" or phase == "Canary" or phase == "Promoting" then
+elseif phase == "Staging" or phase == "SmokeTesting" or phase == "Canary" or phase == "Promoting"
+    or phase == "RollingBack" then
   hs.status = "Progressing"
   hs.message = phase .. ": " .. text(progressing, "in progress")
 else

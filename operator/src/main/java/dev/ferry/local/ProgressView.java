@@ -125,7 +125,7 @@ public class ProgressView implements AutoCloseable {
     if (object instanceof io.fabric8.kubernetes.api.model.apps.Deployment d) {
       return "ready " + (d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0
           : d.getStatus().getReadyReplicas()) + "/" + d.getSpec().getReplicas() + "  track="
-          + d.getSpec().getTemplate().getMetadata().getLabels().get(dev.ferry.api.v1alpha1.Ferry.LABEL_TRACK);
+          + d.getMetadata().getLabels().get(dev.ferry.api.v1alpha1.Ferry.LABEL_TRACK);
     }
     if (object instanceof Pod pod) {
       String phase = pod.getStatus() == null ? "Pending" : pod.getStatus().getPhase();

@@ -11,13 +11,11 @@ import dev.ferry.kube.StatusWriter;
 import dev.ferry.operator.FerryConfig;
 import dev.ferry.pipeline.StepOutcome;
 import dev.ferry.pipeline.StepResult;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -28,7 +26,6 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
-import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,6 +50,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
   private final AnalysisRunner analysis;
   private final EventRecorder events;
   private final dev.ferry.metrics.FerryMetrics metrics;
+  private final dev.ferry.kube.ChildApplier children;
 
   public ModelDeploymentReconciler(KubernetesClient client, FerryConfig config, Clock clock, AnalysisRunner analysis,
       dev.ferry.metrics.FerryMetrics metrics) {
@@ -62,6 +60,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     this.clock = clock;
     this.analysis = analysis;
     this.events = new EventRecorder(client, "ferry-modeldeployment", clock);
+    this.children = new dev.ferry.kube.ChildApplier(client);
   }
 
   @Override
@@ -139,12 +138,17 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         client.resource(existing).delete();
       }
     });
-    applyService(ServingBuilders.productionService(md), context);
+    List<Long> onProduction = plan.deployments().entrySet().stream()
+        .filter(e -> ServingBuilders.PRODUCTION.equals(e.getValue().track()) && e.getValue().replicas() > 0)
+        .map(Map.Entry::getKey).sorted().toList();
+    applyService(ServingBuilders.productionService(md, onProduction), context);
     if (plan.stagingVersion() != null) {
       applyService(ServingBuilders.stagingService(md, plan.stagingVersion()), context);
     }
     if (plan.smokeVersion() != null) {
-      createIfMissing(ServingBuilders.smokeJob(md, plan.smokeVersion(), config.ferryImage()));
+      Job desired = ServingBuilders.smokeJob(md, plan.smokeVersion(), config.ferryImage());
+      children.applyImmutable(desired, context.getSecondaryResources(Job.class).stream()
+          .filter(j -> j.getMetadata().getName().equals(desired.getMetadata().getName())).findFirst().orElse(null));
     }
     recordStages(plan.status(), plan.stages(), plan.rejections(), byNumber.keySet());
     plan.events().forEach(e -> events.record(md, e.type(), e.reason(), e.message()));
@@ -218,48 +222,18 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         state == StepOutcome.JobState.Succeeded ? "Passed" : "Failed", message));
   }
 
-  /** Creates the Deployment, or changes only its replicas and track, so the server's pods are not restarted needlessly. */
+  /** Brings the version's Deployment to exactly its desired state; no write when it is there already. */
   private void applyDeployment(Deployment desired, Deployment existing) {
-    if (existing == null) {
-      createIfMissing(desired);
-      return;
-    }
-    String track = desired.getMetadata().getLabels().get(Ferry.LABEL_TRACK);
-    boolean sameTrack = track.equals(existing.getSpec().getTemplate().getMetadata().getLabels().get(Ferry.LABEL_TRACK));
-    if (sameTrack && Objects.equals(desired.getSpec().getReplicas(), existing.getSpec().getReplicas())) {
-      return;
-    }
-    client.apps().deployments().inNamespace(existing.getMetadata().getNamespace())
-        .withName(existing.getMetadata().getName()).edit(d -> {
-          d.getSpec().setReplicas(desired.getSpec().getReplicas());
-          d.getMetadata().getLabels().put(Ferry.LABEL_TRACK, track);
-          d.getSpec().getTemplate().getMetadata().getLabels().put(Ferry.LABEL_TRACK, track);
-          return d;
-        });
+    children.apply(desired, existing);
   }
 
   private void applyService(Service desired, Context<ModelDeployment> context) {
-    Optional<Service> existing = context.getSecondaryResources(Service.class).stream()
-        .filter(s -> s.getMetadata().getName().equals(desired.getMetadata().getName())).findFirst();
-    if (existing.isEmpty()) {
-      createIfMissing(desired);
-    } else if (!desired.getSpec().getSelector().equals(existing.get().getSpec().getSelector())) {
-      client.services().inNamespace(desired.getMetadata().getNamespace()).withName(desired.getMetadata().getName())
-          .edit(s -> {
-            s.getSpec().setSelector(desired.getSpec().getSelector());
-            return s;
-          });
-    }
+    children.apply(desired, existingService(context, desired.getMetadata().getName()).orElse(null));
   }
 
-  private void createIfMissing(HasMetadata object) {
-    try {
-      client.resource(object).create();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-        throw e;
-      }
-    }
+  private static Optional<Service> existingService(Context<ModelDeployment> context, String name) {
+    return context.getSecondaryResources(Service.class).stream()
+        .filter(s -> s.getMetadata().getName().equals(name)).findFirst();
   }
 
   /**

@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -162,6 +163,32 @@ public final class RolloutPlanner {
           Optional.ofNullable(lookAgain));
     }
 
+    /** How long a replaced production version stays warm: rollout.scaleDownDelaySeconds, default 600 s. */
+    private Duration scaleDownDelay() {
+      Integer seconds = spec.rollout == null ? null : spec.rollout.scaleDownDelaySeconds;
+      return Duration.ofSeconds(seconds == null ? 600 : seconds);
+    }
+
+    /**
+     * Keeps the version production replaced running, out of traffic, until the delay is over, so a
+     * rollback to it only moves the Service. Not during a canary or a promotion: the production
+     * Service then selects every pod of the deployment.
+     */
+    private void keepPreviousWarm(Long production) {
+      if (production == null || status.history.isEmpty()) {
+        return;
+      }
+      HistoryEntry last = status.history.get(0);
+      Instant until = Times.parse(status.productionSince) == null ? null
+          : Times.parse(status.productionSince).plus(scaleDownDelay());
+      if (!"Replaced".equals(last.outcome) || last.version == null || last.version.equals(production)
+          || rejected(last.version) || version(last.version).isEmpty() || until == null || !now.isBefore(until)) {
+        return;
+      }
+      deployments.put(last.version, new Desired(replicas(), ServingBuilders.WARM));
+      lookAgainIn(Duration.between(now, until).plusMillis(500));
+    }
+
     private int replicas() {
       return spec.replicas == null ? 2 : spec.replicas;
     }
@@ -246,14 +273,26 @@ public final class RolloutPlanner {
       }
       deployments.put(production, new Desired(replicas(), ServingBuilders.PRODUCTION));
       stages.put(production, Stage.Production);
+      keepPreviousWarm(production);
       if (status.stagingVersion == null) {
         status.stagingVersion = production;
       }
-      status.phase = "Stable";
+      boolean rollingBack = !status.history.isEmpty() && "RolledBack".equals(status.history.get(0).outcome)
+          && ("RolledBack".equals(status.phase) || "RollingBack".equals(status.phase));
       if (!ready(production, replicas())) {
+        // A rollback to a version that was no longer warm: it scales up first, and says so.
+        status.phase = rollingBack ? "RollingBack" : "Stable";
         Conditions.set(status, Conditions.READY, Conditions.FALSE, "NotReady", "v" + production + ": "
             + readyText(production) + " replicas ready", generation, now);
+        if (rollingBack) {
+          // The version rolled back from keeps the traffic until its successor can take it.
+          deployments.put(status.history.get(0).version, new Desired(replicas(), ServingBuilders.PRODUCTION));
+          Conditions.set(status, PROGRESSING, Conditions.TRUE, "RollingBack", "v" + production + " scaling up to take"
+              + " production back: " + readyText(production) + " replicas ready", generation, now);
+          return;
+        }
       } else {
+        status.phase = "Stable";
         Conditions.set(status, Conditions.READY, Conditions.TRUE, "Serving", "v" + production + " serves production",
             generation, now);
       }
@@ -312,6 +351,7 @@ public final class RolloutPlanner {
 
       boolean inRollout = "Canary".equals(status.phase) || "Promoting".equals(status.phase);
       if (!inRollout) {
+        keepPreviousWarm(production);
         if (!staged(production, candidate, version)) {
           return;
         }
@@ -490,6 +530,9 @@ public final class RolloutPlanner {
         stages.put(production, Stage.Retired);
         addHistory(production, "Replaced");
       }
+      status.productionSince = Times.format(now);
+      // Out of traffic from now on, but still running for the scale-down delay.
+      keepPreviousWarm(candidate);
       status.productionVersion = candidate;
       status.productionSince = Times.format(now);
       status.candidateVersion = null;
@@ -569,7 +612,7 @@ public final class RolloutPlanner {
       status.stagingVersion = target;
       status.phase = "RolledBack";
       String message = "rolled back from v" + production + " to v" + target + " on request (" + request + ")";
-      if (spec.version != null && spec.version == production) {
+      if (spec.version != null && Objects.equals(spec.version, production)) {
         message += "; spec.version still pins v" + production + ": change it in git";
       }
       note("Warning", "RolledBack", message);

@@ -31,6 +31,8 @@ import java.util.Map;
 /** Pure functions from a ModelDeployment to the objects that serve it. */
 public final class ServingBuilders {
   public static final String STAGING = "staging";
+  /** The track of a replaced production version kept running out of traffic, for an instant rollback. */
+  public static final String WARM = "warm";
   public static final String PRODUCTION = "production";
   /** Where the smoke test's request ConfigMap is mounted. */
   public static final String SMOKE_REQUESTS_DIR = "/ferry/smoke";
@@ -79,8 +81,11 @@ public final class ServingBuilders {
     Map<String, String> selector = new LinkedHashMap<>();
     selector.put(Ferry.LABEL_DEPLOYMENT, md.getMetadata().getName());
     selector.put(Ferry.LABEL_VERSION, String.valueOf(number));
-    Map<String, String> labels = labels(md);
-    labels.put(Ferry.LABEL_VERSION, String.valueOf(number));
+    // The pods' labels never change: traffic moves by Service selectors, so the pods that passed
+    // the smoke test are the pods that serve production. The track is on the Deployment only.
+    Map<String, String> podLabels = labels(md);
+    podLabels.put(Ferry.LABEL_VERSION, String.valueOf(number));
+    Map<String, String> labels = new LinkedHashMap<>(podLabels);
     labels.put(Ferry.LABEL_TRACK, track);
 
     String artifact = version.getSpec().artifact.uri;
@@ -130,7 +135,7 @@ public final class ServingBuilders {
           .withProgressDeadlineSeconds(md.getSpec().progressDeadlineSeconds)
           .withNewSelector().withMatchLabels(selector).endSelector()
           .withNewTemplate()
-            .withNewMetadata().withLabels(labels).endMetadata()
+            .withNewMetadata().withLabels(podLabels).endMetadata()
             .withNewSpec()
               .withSecurityContext(PodSecurity.restrictedPod())
               .withContainers(container)
@@ -141,11 +146,20 @@ public final class ServingBuilders {
         .build();
   }
 
-  /** The Service over the production track: every production pod of every live version, so replicas set the canary weight. */
-  public static Service productionService(ModelDeployment md) {
+  /**
+   * The production Service. With one version on the production track it selects that version's
+   * pods; during a canary (two versions on it) it selects every pod of the deployment, so the
+   * replicas set the weight (the planner runs no other version then); before any version is in
+   * production it selects none. Only the selector moves: no pod is relabelled or restarted.
+   */
+  public static Service productionService(ModelDeployment md, java.util.Collection<Long> productionVersions) {
     Map<String, String> selector = new LinkedHashMap<>();
     selector.put(Ferry.LABEL_DEPLOYMENT, md.getMetadata().getName());
-    selector.put(Ferry.LABEL_TRACK, PRODUCTION);
+    if (productionVersions.isEmpty()) {
+      selector.put(Ferry.LABEL_VERSION, "none");
+    } else if (productionVersions.size() == 1) {
+      selector.put(Ferry.LABEL_VERSION, String.valueOf(productionVersions.iterator().next()));
+    }
     return service(md, md.getMetadata().getName(), selector);
   }
 

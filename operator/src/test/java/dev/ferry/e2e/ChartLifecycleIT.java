@@ -141,8 +141,12 @@ class ChartLifecycleIT {
     await(ModelVersion.class, "churn-v1", v -> v.getStatus().stage == dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Retired);
     await(ModelVersion.class, "churn-v2", v -> v.getStatus().stage == dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production);
     // The real Deployment controller counts the pods the node agent made ready.
-    assertThat(client().apps().deployments().inNamespace(ml).withName("churn-v2").get().getStatus()
-        .getReadyReplicas()).isEqualTo(2);
+    client().apps().deployments().inNamespace(ml).withName("churn-v2").waitUntilCondition(d -> d.getStatus() != null
+        && Integer.valueOf(2).equals(d.getStatus().getReadyReplicas())
+        && Integer.valueOf(2).equals(d.getStatus().getReplicas()), 120, TimeUnit.SECONDS);
+    // Staged, smoke tested, promoted: one pod template all along, so no pod was replaced.
+    assertThat(client().apps().replicaSets().inNamespace(ml).withLabel(Ferry.LABEL_VERSION, "2").list().getItems())
+        .as("ReplicaSets of v2 (a second one means its pods were replaced)").hasSize(1);
   }
 
   @Test

@@ -117,14 +117,16 @@ class ServingTest extends OperatorTestBase {
     assertThat(get(Job(), "churn-smoke-v1")).isNotNull();
     Deployment served = get(Deployment.class, "churn-v1");
     assertThat(served.getSpec().getReplicas()).isEqualTo(4);
-    assertThat(served.getSpec().getTemplate().getMetadata().getLabels()).containsEntry(Ferry.LABEL_TRACK, "production");
+    assertThat(served.getMetadata().getLabels()).containsEntry(Ferry.LABEL_TRACK, "production");
+    assertThat(served.getSpec().getTemplate().getMetadata().getLabels()).as("pods are never relabelled")
+        .doesNotContainKey(Ferry.LABEL_TRACK);
     var container = served.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getEnv()).extracting(e -> e.getName() + "=" + e.getValue()).contains(
         "FERRY_MODEL_NAME=churn", "FERRY_MODEL_VERSION=1", "FERRY_MODEL_URI=pvc://models/churn/runs/r1/",
         "FERRY_MODEL_PATH=/ferry/pvc/models/churn/runs/r1");
     assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
     assertThat(RestrictedPodSecurity.violations(served.getSpec().getTemplate().getSpec())).isEmpty();
-    assertThat(get(Service.class, "churn").getSpec().getSelector()).containsEntry(Ferry.LABEL_TRACK, "production");
+    assertThat(get(Service.class, "churn").getSpec().getSelector()).containsEntry(Ferry.LABEL_VERSION, "1");
     assertThat(get(Service.class, "churn-staging").getSpec().getSelector()).containsEntry(Ferry.LABEL_VERSION, "1");
     assertThat(awaitResource(ModelVersion.class, "churn-v1",
         v -> v.getStatus().stage == dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production)).isNotNull();
@@ -153,6 +155,80 @@ class ServingTest extends OperatorTestBase {
         .satisfies(e -> assertThat(e.stage).isEqualTo(dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production));
     assertThat(get(ModelVersion.class, "churn-v1").getStatus().stage)
         .isEqualTo(dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production);
+  }
+
+  @Test
+  void promotionMovesTheServiceSelectorAndLeavesThePodsThatPassedTheSmokeTestAlone() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Manual, s -> { });
+    awaitMd(m -> Conditions.isTrue(m.getStatus(), "AwaitingApproval"));
+    var staged = get(Deployment.class, "churn-v1").getSpec().getTemplate();
+    assertThat(get(Service.class, "churn").getSpec().getSelector()).as("nothing in production yet")
+        .containsEntry(Ferry.LABEL_VERSION, "none");
+
+    annotate(Ferry.ANNOTATION_APPROVE, "1");
+    promotedAutomatically(1);
+    assertThat(get(Deployment.class, "churn-v1").getSpec().getTemplate()).as("the pod template at promotion")
+        .isEqualTo(staged);
+    assertThat(get(Deployment.class, "churn-v1").getSpec().getReplicas()).isEqualTo(4);
+    assertThat(get(Service.class, "churn").getSpec().getSelector()).containsEntry(Ferry.LABEL_VERSION, "1");
+  }
+
+  @Test
+  void everyChangeOfTheServerSpecReachesTheServingDeploymentOnce() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> { });
+    promotedAutomatically(1);
+    record Change(String what, Consumer<ModelDeploymentSpec> edit, Predicate<Deployment> seen) {
+    }
+    java.util.function.Function<Deployment, io.fabric8.kubernetes.api.model.Container> server =
+        d -> d.getSpec().getTemplate().getSpec().getContainers().get(0);
+    List<Change> changes = List.of(
+        new Change("image", s -> s.server.image = "registry.example/mlserver:1.7",
+            d -> server.apply(d).getImage().equals("registry.example/mlserver:1.7")),
+        new Change("args", s -> s.server.args = List.of("--workers", "2"),
+            d -> List.of("--workers", "2").equals(server.apply(d).getArgs())),
+        new Change("env", s -> s.server.env = List.of(new io.fabric8.kubernetes.api.model.EnvVar("MLSERVER_DEBUG", "1", null)),
+            d -> server.apply(d).getEnv().stream().anyMatch(e -> e.getName().equals("MLSERVER_DEBUG"))),
+        new Change("resources", s -> s.server.resources = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+            .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("2Gi")).build(),
+            d -> server.apply(d).getResources() != null && server.apply(d).getResources().getLimits() != null
+                && "2Gi".equals(server.apply(d).getResources().getLimits().get("memory").toString())),
+        new Change("readiness probe", s -> s.server.readinessPath = "/ready",
+            d -> server.apply(d).getReadinessProbe().getHttpGet().getPath().equals("/ready")),
+        new Change("port", s -> s.server.port = 9000,
+            d -> server.apply(d).getPorts().get(0).getContainerPort() == 9000),
+        new Change("replicas", s -> s.replicas = 3, d -> d.getSpec().getReplicas() == 3));
+    for (Change change : changes) {
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+        ModelDeployment md = get(ModelDeployment.class, "churn");
+        change.edit().accept(md.getSpec());
+        client.resource(md).update();
+        return true;
+      });
+      await(change.what()).atMost(Duration.ofSeconds(20))
+          .until(() -> change.seen().test(get(Deployment.class, "churn-v1")));
+    }
+    assertThat(get(Service.class, "churn").getSpec().getPorts().get(0).getPort()).as("the Service follows the port")
+        .isEqualTo(9000);
+  }
+
+  @Test
+  void aConvergedDeploymentMakesNoWritesHoweverOftenItIsReconciled() throws InterruptedException {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> { });
+    promotedAutomatically(1);
+    Thread.sleep(2000);
+    long before = operatorWrites.get();
+    for (int i = 0; i < 10; i++) {
+      poke();
+      Thread.sleep(200);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> get(ModelDeployment.class, "churn").getMetadata()
+        .getAnnotations().get("test/poke") != null);
+    Thread.sleep(2000);
+    assertThat(operatorWrites.get() - before).as("writes by the operator over 10 reconciles of a converged deployment")
+        .isZero();
   }
 
   private static Class<io.fabric8.kubernetes.api.model.batch.v1.Job> Job() {
@@ -251,7 +327,10 @@ class ServingTest extends OperatorTestBase {
     ModelDeployment done = promotedAutomatically(2);
     assertThat(measured.get()).isPositive();
     assertThat(replicasOf(2)).isEqualTo(4);
-    await().untilAsserted(() -> assertThat(get(Deployment.class, "churn-v1")).isNull());
+    // v1 stays warm out of traffic (rollout.scaleDownDelaySeconds), the Service on v2 alone.
+    await().untilAsserted(() -> assertThat(get(Deployment.class, "churn-v1").getMetadata().getLabels())
+        .containsEntry(Ferry.LABEL_TRACK, ServingBuilders.WARM));
+    assertThat(get(Service.class, "churn").getSpec().getSelector()).containsEntry(Ferry.LABEL_VERSION, "2");
     assertThat(done.getStatus().history).extracting(h -> h.version + ":" + h.outcome).containsExactly("1:Replaced");
     assertThat(eventReasons()).contains("CanaryStarted", "CanaryStep", "Promoted");
   }
@@ -319,6 +398,59 @@ class ServingTest extends OperatorTestBase {
       assertThat(get(Deployment.class, "churn-v2")).isNull();
     });
     assertThat(get(ModelDeployment.class, "churn").getSpec().version).as("rollback never edits spec").isNull();
+  }
+
+  @Test
+  void theReplacedVersionStaysWarmOutOfTrafficSoARollbackOnlyMovesTheService() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> { });
+    promotedAutomatically(1);
+    version(2, true);
+    promotedAutomatically(2);
+    Deployment warm = get(Deployment.class, "churn-v1");
+    assertThat(warm.getSpec().getReplicas()).as("v1 kept at full size after v2's promotion").isEqualTo(4);
+    assertThat(warm.getMetadata().getLabels()).containsEntry(Ferry.LABEL_TRACK, ServingBuilders.WARM);
+    assertThat(get(Service.class, "churn").getSpec().getSelector()).containsEntry(Ferry.LABEL_VERSION, "2");
+    var template = warm.getSpec().getTemplate();
+
+    long asked = System.nanoTime();
+    annotate(Ferry.ANNOTATION_ROLLBACK, "warm");
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        "1".equals(get(Service.class, "churn").getSpec().getSelector().get(Ferry.LABEL_VERSION)));
+    System.out.printf("rollback to a warm version: traffic moved in %d ms%n", (System.nanoTime() - asked) / 1_000_000);
+    ModelDeployment back = awaitMd(m -> "warm".equals(m.getStatus().handledRollback));
+    assertThat(back.getStatus().phase).isEqualTo("Stable");
+    assertThat(get(Deployment.class, "churn-v1").getSpec().getTemplate()).as("the warm pods themselves take traffic")
+        .isEqualTo(template);
+  }
+
+  @Test
+  void aRollbackToAColdVersionSaysRollingBackAndKeepsTrafficUntilItIsReady() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> {
+      s.rollout = new ModelDeploymentSpec.Rollout();
+      s.rollout.scaleDownDelaySeconds = 0;
+    });
+    promotedAutomatically(1);
+    version(2, true);
+    promotedAutomatically(2);
+    await().untilAsserted(() -> assertThat(get(Deployment.class, "churn-v1")).as("no delay: v1 goes").isNull());
+
+    neverReady.add("registry.example/mlserver:1.6");
+    annotate(Ferry.ANNOTATION_ROLLBACK, "cold");
+    ModelDeployment rollingBack = awaitMd(m -> "RollingBack".equals(m.getStatus().phase));
+    assertThat(rollingBack.getStatus().productionVersion).isEqualTo(1L);
+    assertThat(Conditions.isTrue(rollingBack.getStatus(), "Ready")).as("never Ready before the target is").isFalse();
+    assertThat(Conditions.find(rollingBack.getStatus(), "Progressing").orElseThrow().getReason()).isEqualTo("RollingBack");
+    assertThat(get(Deployment.class, "churn-v2")).as("v2 serves until v1 can").isNotNull();
+
+    neverReady.clear();
+    poke();
+    ModelDeployment stable = awaitMd(m -> "Stable".equals(m.getStatus().phase)
+        && Conditions.isTrue(m.getStatus(), "Ready"));
+    assertThat(stable.getStatus().productionVersion).isEqualTo(1L);
+    await().untilAsserted(() -> assertThat(get(Deployment.class, "churn-v2")).isNull());
+    assertThat(get(Service.class, "churn").getSpec().getSelector()).containsEntry(Ferry.LABEL_VERSION, "1");
   }
 
   @Test

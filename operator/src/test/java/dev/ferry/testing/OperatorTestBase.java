@@ -68,8 +68,26 @@ public abstract class OperatorTestBase {
     startOperator();
   }
 
+  /** Requests of the operator that change something (every method but GET): a converged operator makes none. */
+  protected final java.util.concurrent.atomic.AtomicLong operatorWrites = new java.util.concurrent.atomic.AtomicLong();
+
   protected void startOperator() {
-    operator = new FerryOperator(client, new FerryConfig(FERRY_IMAGE, Set.of()), clock, false,
+    // The operator's own client, so its writes can be told from the test's and the local controllers'.
+    KubernetesClient operatorClient = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(client.getConfiguration())
+        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("count-writes",
+            new io.fabric8.kubernetes.client.http.Interceptor() {
+              @Override
+              public void before(io.fabric8.kubernetes.client.http.BasicBuilder builder,
+                  io.fabric8.kubernetes.client.http.HttpRequest request,
+                  io.fabric8.kubernetes.client.http.Interceptor.RequestTags tags) {
+                if (!"GET".equals(request.method())) {
+                  operatorWrites.incrementAndGet();
+                }
+              }
+            }))
+        .build();
+    operator = new FerryOperator(operatorClient, new FerryConfig(FERRY_IMAGE, Set.of()), clock, true,
         new dev.ferry.operator.OutsideSystems(check -> analysis.check(check), prometheus, java.util.Map.of())).start();
   }
 

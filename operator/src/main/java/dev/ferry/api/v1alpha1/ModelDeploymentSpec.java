@@ -115,6 +115,11 @@ public class ModelDeploymentSpec {
     public List<CanaryStep> steps = new ArrayList<>();
     @JsonPropertyDescription("Metrics checked during each pause; a failure aborts and rolls back.")
     public Analysis analysis;
+    @Min(0)
+    @JsonPropertyDescription("How long the replaced production version stays running (out of traffic) after a"
+        + " promotion, so a rollback moves traffic back at once; 0 scales it down at promotion. It also ends when the"
+        + " next candidate goes into canary or promotion. Costs its replicas' resources meanwhile. Default 600.")
+    public Integer scaleDownDelaySeconds = 600;
 
     public enum Strategy { Recreate, Canary }
   }

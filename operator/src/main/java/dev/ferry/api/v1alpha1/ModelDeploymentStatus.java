@@ -6,7 +6,7 @@ import java.util.List;
 
 /** Observed state of a ModelDeployment. */
 public class ModelDeploymentStatus extends FerryStatus {
-  @JsonPropertyDescription("Where the rollout stands: Staging, SmokeTesting, AwaitingApproval, Canary, Stable, RolledBack or Failed.")
+  @JsonPropertyDescription("Where the rollout stands: Waiting, Staging, SmokeTesting, AwaitingApproval, Canary, Promoting, Stable, RolledBack or RollingBack.")
   public String phase;
   @JsonPropertyDescription("Version serving production traffic.")
   public Long productionVersion;
