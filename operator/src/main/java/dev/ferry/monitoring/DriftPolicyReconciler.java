@@ -163,11 +163,8 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     if (spec.current == null || spec.current.uri == null || spec.current.uri.isBlank()) {
       errors.add("spec.current.uri: required");
     }
-    try {
-      new CronSchedule(spec.schedule, null);
-    } catch (RuntimeException e) {
-      errors.add("spec.schedule: not a 5-field cron expression: \"" + spec.schedule + "\"");
-    }
+    CronSchedule.problem(spec.schedule).ifPresent(problem ->
+        errors.add("spec.schedule: \"" + spec.schedule + "\" is " + problem));
     if (spec.datasetDriftShare != null && (spec.datasetDriftShare < 0 || spec.datasetDriftShare > 1)) {
       errors.add("spec.datasetDriftShare: must be between 0 and 1");
     }

@@ -22,6 +22,26 @@ public final class CronSchedule {
     this.zone = timeZone == null ? ZoneOffset.UTC : ZoneId.of(timeZone);
   }
 
+  private static final java.util.regex.Pattern SYNTAX =
+      java.util.regex.Pattern.compile(dev.ferry.api.v1alpha1.CronSyntax.PATTERN);
+
+  /**
+   * What is wrong with a schedule, if anything: the CRDs' own pattern first (so the operator
+   * refuses what admission refuses, for a spec that slipped past it), then cron-utils' parse.
+   */
+  public static Optional<String> problem(String expression) {
+    if (expression == null || !SYNTAX.matcher(expression).matches()) {
+      return Optional.of("not a 5-field cron expression with each field in range (minute 0-59, hour 0-23,"
+          + " day 1-31, month 1-12 or JAN-DEC, weekday 0-6 or SUN-SAT)");
+    }
+    try {
+      PARSER.parse(expression.strip()).validate();
+      return Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.of("not a 5-field cron expression (" + e.getMessage() + ")");
+    }
+  }
+
   /** The first scheduled time strictly after {@code after}. */
   public Optional<Instant> next(Instant after) {
     return executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);

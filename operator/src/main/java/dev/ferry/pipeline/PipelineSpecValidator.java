@@ -1,8 +1,5 @@
 package dev.ferry.pipeline;
 
-import com.cronutils.model.CronType;
-import com.cronutils.model.definition.CronDefinitionBuilder;
-import com.cronutils.parser.CronParser;
 import dev.ferry.api.v1alpha1.MetricGate;
 import dev.ferry.api.v1alpha1.StepSpec;
 import dev.ferry.api.v1alpha1.TrainingPipelineSpec;
@@ -23,7 +20,6 @@ import java.util.regex.Pattern;
  */
 public final class PipelineSpecValidator {
   private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
-  private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
   /** Step names are capped so that Job names (<run>-<step>) fit in 63 characters. */
   static final int MAX_STEP_NAME = 30;
 
@@ -50,12 +46,8 @@ public final class PipelineSpecValidator {
     validateSteps(spec.steps, errors);
     validateGates(spec, errors);
     if (spec.triggers != null && spec.triggers.schedule != null) {
-      try {
-        CRON.parse(spec.triggers.schedule).validate();
-      } catch (IllegalArgumentException e) {
-        errors.add("spec.triggers.schedule: not a 5-field cron expression: " + quote(spec.triggers.schedule)
-            + " (" + e.getMessage() + ")");
-      }
+      CronSchedule.problem(spec.triggers.schedule).ifPresent(problem ->
+          errors.add("spec.triggers.schedule: " + quote(spec.triggers.schedule) + " is " + problem));
     }
     if (spec.triggers != null && spec.triggers.timeZone != null) {
       try {

@@ -31,6 +31,9 @@ public final class ServingSpecValidator {
     if (spec.smokeTest != null && (spec.smokeTest.requests == null || spec.smokeTest.requests.configMapRef == null)) {
       errors.add("spec.smokeTest.requests.configMapRef: required when smokeTest is set");
     }
+    if (spec.rollout != null && spec.rollout.scaleDownDelaySeconds != null && spec.rollout.scaleDownDelaySeconds < 0) {
+      errors.add("spec.rollout.scaleDownDelaySeconds: must be 0 or more");
+    }
     if (spec.rollout != null && spec.rollout.strategy == Strategy.Canary) {
       if (spec.rollout.steps == null || spec.rollout.steps.isEmpty()) {
         errors.add("spec.rollout.steps: Canary needs at least one step");

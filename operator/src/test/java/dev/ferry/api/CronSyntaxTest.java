@@ -26,6 +26,7 @@ class CronSyntaxTest {
     assertThat(SCHEDULE.matcher(schedule).matches()).as(schedule).isTrue();
     assertThatCode(() -> new CronSchedule(schedule.strip(), null).next(Instant.EPOCH).orElseThrow())
         .as(schedule).doesNotThrowAnyException();
+    assertThat(CronSchedule.problem(schedule)).as("the operator's own check of " + schedule).isEmpty();
   }
 
   @ParameterizedTest
@@ -34,5 +35,7 @@ class CronSyntaxTest {
       "0 3 * * mon", "0,3 * * * ,", "", "0\t3 * * *", "0 3 * * *\n0 4 * * *"})
   void refusesOutOfRangeAndMalformedSchedules(String schedule) {
     assertThat(SCHEDULE.matcher(schedule).matches()).as(schedule).isFalse();
+    // The operator refuses the same, for a spec that reached it without admission (the local mode's mock).
+    assertThat(CronSchedule.problem(schedule)).as(schedule).isPresent();
   }
 }

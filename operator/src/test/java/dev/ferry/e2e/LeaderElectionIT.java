@@ -40,6 +40,16 @@ class LeaderElectionIT {
     return process;
   }
 
+  /** Waits until an instance logs a line: it is up, has read the Lease and names its holder. */
+  private void awaitLog(String name, String text) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(90);
+    java.nio.file.Path log = OperatorProcess.log(cluster, name);
+    while (!java.nio.file.Files.exists(log) || !java.nio.file.Files.readString(log).contains(text)) {
+      assertThat(Instant.now()).as(name + " logs \"" + text + "\"").isBefore(deadline);
+      Thread.sleep(200);
+    }
+  }
+
   private String holder() {
     Lease lease = cluster.admin().leases().inNamespace(namespace).withName(LEASE).get();
     return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
@@ -61,7 +71,7 @@ class LeaderElectionIT {
     Process a = operator("operator-a");
     awaitHolder("operator-a"::equals, Duration.ofSeconds(90));
     Process b = operator("operator-b");
-    Thread.sleep(8_000);
+    awaitLog("operator-b", "the leader is operator-a");
     assertThat(holder()).as("one writer: b waits while a renews").isEqualTo("operator-a");
     assertThat(b.isAlive()).isTrue();
 
@@ -71,7 +81,7 @@ class LeaderElectionIT {
     assertThat(failover).as("failover after SIGKILL (the Lease lasts 15 s)").isLessThan(Duration.ofSeconds(20));
 
     operator("operator-c");
-    Thread.sleep(8_000); // c is up and waiting
+    awaitLog("operator-c", "the leader is operator-b");
     assertThat(holder()).isEqualTo("operator-b");
     Instant term = Instant.now();
     b.destroy(); // SIGTERM

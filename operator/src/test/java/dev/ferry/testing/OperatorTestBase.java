@@ -70,6 +70,8 @@ public abstract class OperatorTestBase {
 
   /** Requests of the operator that change something (every method but GET): a converged operator makes none. */
   protected final java.util.concurrent.atomic.AtomicLong operatorWrites = new java.util.concurrent.atomic.AtomicLong();
+  /** Every request of the operator, as "METHOD uri", in order. */
+  protected final java.util.Queue<String> operatorRequests = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   protected void startOperator() {
     // The operator's own client, so its writes can be told from the test's and the local controllers'.
@@ -81,6 +83,7 @@ public abstract class OperatorTestBase {
               public void before(io.fabric8.kubernetes.client.http.BasicBuilder builder,
                   io.fabric8.kubernetes.client.http.HttpRequest request,
                   io.fabric8.kubernetes.client.http.Interceptor.RequestTags tags) {
+                operatorRequests.add(request.method() + " " + request.uri());
                 if (!"GET".equals(request.method())) {
                   operatorWrites.incrementAndGet();
                 }
