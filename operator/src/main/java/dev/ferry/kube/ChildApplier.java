@@ -94,8 +94,8 @@ public final class ChildApplier {
    */
   public <T extends HasMetadata> Outcome applyImmutable(T desired, T existing) {
     String digest = digest(desired);
-    if (existing != null && existing.getMetadata().getAnnotations() != null
-        && !digest.equals(existing.getMetadata().getAnnotations().get(DIGEST))) {
+    if (existing != null && !digest.equals(existing.getMetadata().getAnnotations() == null ? null
+        : existing.getMetadata().getAnnotations().get(DIGEST))) {
       client.resource(existing).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
           .delete();
       return Outcome.Updated;

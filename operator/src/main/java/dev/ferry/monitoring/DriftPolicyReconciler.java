@@ -111,12 +111,10 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     }
     ModelDeployment md = client.resources(ModelDeployment.class).inNamespace(namespace)
         .withName(policy.getSpec().deployment).get();
-    Optional<String> baseline = baseline(policy, md);
+    Baseline found = baseline(policy, md);
+    Optional<String> baseline = Optional.ofNullable(found.uri());
     if (baseline.isEmpty()) {
-      Conditions.set(status, Conditions.READY, Conditions.FALSE, "NoBaseline", md == null
-          ? "ModelDeployment " + policy.getSpec().deployment + " does not exist"
-          : "ModelDeployment " + policy.getSpec().deployment + " serves no version yet, so there is no training "
-              + "dataset to compare with; set spec.baseline to check anyway", generation, now);
+      Conditions.set(status, Conditions.READY, Conditions.FALSE, found.reason(), found.problem(), generation, now);
       return StatusWriter.write(policy, status, context).rescheduleAfter(Duration.ofMinutes(1));
     }
     apply(DriftCronJobBuilder.cronJob(policy, baseline.get(), config.ferryImage()));
@@ -172,16 +170,38 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
   }
 
   /** The baseline: the override, else the training dataset of the version in production. */
-  private Optional<String> baseline(DriftPolicy policy, ModelDeployment md) {
+  /** The data to compare with, or (uri null) the reason and message saying why there is none. */
+  private record Baseline(String uri, String reason, String problem) {
+    static Baseline missing(String reason, String problem) {
+      return new Baseline(null, reason, problem);
+    }
+  }
+
+  /** spec.baseline, or else the training dataset of the version in production. */
+  private Baseline baseline(DriftPolicy policy, ModelDeployment md) {
     if (policy.getSpec().baseline != null && policy.getSpec().baseline.uri != null) {
-      return Optional.of(policy.getSpec().baseline.uri);
+      return new Baseline(policy.getSpec().baseline.uri, null, null);
     }
-    if (md == null || md.getStatus() == null || md.getStatus().productionVersion == null) {
-      return Optional.empty();
+    String deployment = "ModelDeployment " + policy.getSpec().deployment;
+    String orSetBaseline = "; set spec.baseline to check anyway";
+    if (md == null) {
+      return Baseline.missing("NoBaseline", deployment + " does not exist");
     }
+    if (md.getStatus() == null || md.getStatus().productionVersion == null) {
+      return Baseline.missing("NoBaseline", deployment + " serves no version yet, so there is no training dataset to"
+          + " compare with" + orSetBaseline);
+    }
+    String name = md.getSpec().model + "-v" + md.getStatus().productionVersion;
     ModelVersion version = client.resources(ModelVersion.class).inNamespace(md.getMetadata().getNamespace())
-        .withName(md.getSpec().model + "-v" + md.getStatus().productionVersion).get();
-    return Optional.ofNullable(version).map(v -> v.getSpec().lineage).map(l -> l.dataset).map(d -> d.uri);
+        .withName(name).get();
+    if (version == null) {
+      return Baseline.missing("ProductionVersionMissing", deployment + " serves v" + md.getStatus().productionVersion
+          + ", but ModelVersion " + name + " no longer exists, so its training dataset is unknown" + orSetBaseline);
+    }
+    return Optional.ofNullable(version.getSpec().lineage).map(l -> l.dataset).map(d -> d.uri)
+        .map(uri -> new Baseline(uri, null, null))
+        .orElseGet(() -> Baseline.missing("NoBaseline", "ModelVersion " + name + " records no training dataset"
+            + " (spec.lineage.dataset.uri)" + orSetBaseline));
   }
 
   /** Turns every finished check Job not yet read into a Check, oldest first. */

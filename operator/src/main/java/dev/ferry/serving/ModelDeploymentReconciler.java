@@ -123,8 +123,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0 : d.getStatus().getReadyReplicas(),
         d.getMetadata().getLabels().get(Ferry.LABEL_TRACK))));
 
-    List<RolloutPlanner.AnalysisResult> measured = RolloutPlanner.analysisDue(md, now)
-        ? measure(md.getSpec().rollout.analysis.metrics) : List.of();
+    List<RolloutPlanner.AnalysisResult> measured = RolloutPlanner.analysisDue(md, now) ? measure(md) : List.of();
     var plan = RolloutPlanner.plan(new RolloutPlanner.Observed(md, versions, states, smokeOutcome(md, context),
         measured, now));
 
@@ -146,9 +145,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
       applyService(ServingBuilders.stagingService(md, plan.stagingVersion()), context);
     }
     if (plan.smokeVersion() != null) {
-      Job desired = ServingBuilders.smokeJob(md, plan.smokeVersion(), config.ferryImage());
-      children.applyImmutable(desired, context.getSecondaryResources(Job.class).stream()
-          .filter(j -> j.getMetadata().getName().equals(desired.getMetadata().getName())).findFirst().orElse(null));
+      Job desired = desiredSmokeJob(md, plan.status(), plan.smokeVersion());
+      children.applyImmutable(desired, existingJob(context, desired.getMetadata().getName()).orElse(null));
     }
     recordStages(plan.status(), plan.stages(), plan.rejections(), byNumber.keySet());
     plan.events().forEach(e -> events.record(md, e.type(), e.reason(), e.message()));
@@ -183,23 +181,39 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     return StatusWriter.write(md, status, context).rescheduleAfter(java.time.Duration.ofSeconds(30));
   }
 
-  private List<RolloutPlanner.AnalysisResult> measure(List<MetricCheck> checks) {
+  /** Measures every analysis metric of the canary, its query bound to this canary and the stable version. */
+  private List<RolloutPlanner.AnalysisResult> measure(ModelDeployment md) {
+    var args = AnalysisQueries.arguments(md, md.getStatus().canary.version, md.getStatus().productionVersion);
     List<RolloutPlanner.AnalysisResult> results = new ArrayList<>();
-    for (MetricCheck check : checks) {
-      results.add(analysis.check(check));
+    for (MetricCheck check : md.getSpec().rollout.analysis.metrics) {
+      results.add(analysis.check(AnalysisQueries.bind(check, args)));
     }
     return results;
   }
 
+  private Job desiredSmokeJob(ModelDeployment md, dev.ferry.api.v1alpha1.ModelDeploymentStatus status, long version) {
+    String retry = status == null || status.handledRetry == null ? null : RolloutPlanner.retriedVersion(status.handledRetry)
+        .filter(v -> v == version).map(v -> status.handledRetry).orElse(null);
+    return ServingBuilders.smokeJob(md, version, config.ferryImage(), retry);
+  }
+
+  private static Optional<Job> existingJob(Context<ModelDeployment> context, String name) {
+    return context.getSecondaryResources(Job.class).stream()
+        .filter(j -> j.getMetadata().getName().equals(name)).findFirst();
+  }
+
+  /** The candidate's smoke test, read only from a Job of the smoke test as it is desired now (not an earlier try). */
   private Optional<RolloutPlanner.SmokeOutcome> smokeOutcome(ModelDeployment md, Context<ModelDeployment> context) {
     var status = md.getStatus();
-    if (status == null || status.candidateVersion == null) {
+    if (status == null || status.candidateVersion == null || md.getSpec().smokeTest == null) {
       return Optional.empty();
     }
     long version = status.candidateVersion;
-    String name = ServingBuilders.smokeJobName(md, version);
-    Optional<Job> job = context.getSecondaryResources(Job.class).stream()
-        .filter(j -> j.getMetadata().getName().equals(name)).findFirst();
+    Job desired = desiredSmokeJob(md, status, version);
+    String name = desired.getMetadata().getName();
+    Optional<Job> job = existingJob(context, name).filter(j -> j.getMetadata().getAnnotations() != null
+        && dev.ferry.kube.ChildApplier.digest(desired).equals(j.getMetadata().getAnnotations()
+            .get(dev.ferry.kube.ChildApplier.DIGEST)));
     if (job.isEmpty()) {
       return Optional.empty();
     }
@@ -257,6 +271,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
       entry.stage = stage;
       if (rejections.containsKey(version)) {
         entry.rejectedReason = rejections.get(version);
+      } else if (stage != ModelVersionStatus.Stage.None) {
+        entry.rejectedReason = null; // tried again (ferry.dev/retry)
       }
     });
     status.versions = new ArrayList<>(byVersion.values());

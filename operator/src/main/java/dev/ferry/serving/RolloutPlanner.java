@@ -40,6 +40,11 @@ public final class RolloutPlanner {
   public static final String PROGRESSING = "Progressing";
   public static final String AWAITING_APPROVAL = "AwaitingApproval";
   public static final String ROLLED_BACK = "RolledBack";
+  /** True while an approval, pin or retry is not acted on; the message says why. */
+  public static final String REQUEST_IGNORED = "RequestIgnored";
+  /** True while the production ModelVersion is gone: its pods still serve, but Ferry can no longer change them. */
+  public static final String DEGRADED = "Degraded";
+  private static final Pattern RETRY = Pattern.compile("^v?(\\d{1,18})(\\..*)?$");
   /** How often the analysis metrics are measured during a canary pause. */
   public static final Duration ANALYSIS_INTERVAL = Duration.ofSeconds(10);
   private static final Pattern DURATION = Pattern.compile("(\\d+)([smh])");
@@ -90,6 +95,12 @@ public final class RolloutPlanner {
     return last == null || !now.isBefore(last.plus(ANALYSIS_INTERVAL));
   }
 
+  /** The version a ferry.dev/retry value names ("3", "v3", "3.2" for a second request), if it names one. */
+  public static Optional<Long> retriedVersion(String request) {
+    Matcher m = request == null ? null : RETRY.matcher(request.strip());
+    return m != null && m.matches() ? Optional.of(Long.parseLong(m.group(1))) : Optional.empty();
+  }
+
   public static Plan plan(Observed observed) {
     return new Planning(observed).run();
   }
@@ -132,6 +143,8 @@ public final class RolloutPlanner {
     private final Map<Long, Stage> stages = new LinkedHashMap<>();
     private final Map<Long, String> rejections = new LinkedHashMap<>();
     private final List<Note> events = new ArrayList<>();
+    /** Requests seen in this pass and not acted on: reason and message. */
+    private final List<String[]> ignored = new ArrayList<>();
     private Long stagingVersion;
     private Long smokeVersion;
     private Duration lookAgain;
@@ -150,7 +163,9 @@ public final class RolloutPlanner {
       status.observedGeneration = generation;
       status.url = ServingBuilders.url(md, md.getMetadata().getName());
       handleRollbackRequest();
+      handleRetryRequest();
       Long production = status.productionVersion;
+      checkProductionVersionExists(production);
       Long candidate = chooseCandidate(production);
       if (candidate == null) {
         stable(production);
@@ -158,6 +173,7 @@ public final class RolloutPlanner {
         advance(production, candidate);
       }
       stagingVersion = status.stagingVersion;
+      reportIgnoredRequests();
       trimHistory();
       return new Plan(status, deployments, stagingVersion, smokeVersion, stages, rejections, events,
           Optional.ofNullable(lookAgain));
@@ -201,9 +217,9 @@ public final class RolloutPlanner {
       return in.versions().stream().filter(v -> v.getSpec() != null && v.getSpec().version == number).findFirst();
     }
 
+    /** Rejected here: this status is the one record of it (a ModelVersion's rejectedReason only mirrors it). */
     private boolean rejected(long number) {
-      return status.rejectedVersions.contains(number) || version(number)
-          .map(v -> v.getStatus() != null && v.getStatus().rejectedReason != null).orElse(false);
+      return status.rejectedVersions.contains(number);
     }
 
     private boolean validated(ModelVersion v) {
@@ -230,14 +246,19 @@ public final class RolloutPlanner {
       if (spec.version != null) {
         long pinned = spec.version;
         if (rejected(pinned)) {
-          Conditions.set(status, PROGRESSING, Conditions.FALSE, "PinnedVersionRejected", "spec.version pins v"
-              + pinned + ", which was rolled back here; production stays on "
-              + (production == null ? "nothing" : "v" + production) + ". Change spec.version in git.", generation, now);
+          String message = "spec.version pins v" + pinned + ", which was rolled back here; production stays on "
+              + (production == null ? "nothing" : "v" + production) + ". Change spec.version in git, or try v"
+              + pinned + " again with: kubectl annotate md " + md.getMetadata().getName() + " "
+              + Ferry.ANNOTATION_RETRY + "=" + pinned + " --overwrite";
+          Conditions.set(status, PROGRESSING, Conditions.FALSE, "PinnedVersionRejected", message, generation, now);
+          ignore("PinnedVersionRejected", message);
           return null;
         }
         if (version(pinned).isEmpty()) {
-          Conditions.set(status, PROGRESSING, Conditions.FALSE, "VersionNotFound", "spec.version pins v" + pinned
-              + " but ModelVersion " + spec.model + "-v" + pinned + " does not exist", generation, now);
+          String message = "spec.version pins v" + pinned + " but ModelVersion " + spec.model + "-v" + pinned
+              + " does not exist";
+          Conditions.set(status, PROGRESSING, Conditions.FALSE, "VersionNotFound", message, generation, now);
+          ignore("PinnedVersionNotFound", message);
           return null;
         }
         return Long.valueOf(pinned).equals(production) ? null : pinned;
@@ -452,7 +473,7 @@ public final class RolloutPlanner {
       int onCandidate = canaryReplicas(replicas(), step.weight);
       deployments.put(candidate, new Desired(onCandidate, ServingBuilders.PRODUCTION));
       deployments.put(production, new Desired(replicas() - onCandidate, ServingBuilders.PRODUCTION));
-      stages.put(candidate, Stage.Production);
+      stages.put(candidate, Stage.Canary);
       progressing("Canary", "v" + candidate + " at " + step.weight + "% (step " + (c.step + 1) + " of "
           + rollout.steps.size() + ")");
       if (c.stepStartedAt == null) {
@@ -507,7 +528,13 @@ public final class RolloutPlanner {
         enterPhase("Promoting");
       }
       deployments.put(candidate, new Desired(replicas(), ServingBuilders.PRODUCTION));
-      stages.put(candidate, Stage.Production);
+      if (production != null && status.canary != null && status.canary.weight != null) {
+        // After a canary, production keeps its last step's share until the candidate is whole.
+        deployments.put(production, new Desired(replicas() - canaryReplicas(replicas(), status.canary.weight),
+            ServingBuilders.PRODUCTION));
+      }
+      // Production only once promotion completes: until then it is still the canary (or staged).
+      stages.put(candidate, status.canary != null ? Stage.Canary : Stage.Staging);
       progressing("Promoting", "v" + candidate + " taking all production traffic");
       if (!ready(candidate, replicas())) {
         if (pastDeadline()) {
@@ -617,6 +644,127 @@ public final class RolloutPlanner {
       }
       note("Warning", "RolledBack", message);
       Conditions.set(status, ROLLED_BACK, Conditions.TRUE, "RollbackRequested", message, generation, now);
+    }
+
+    private String annotation(String key) {
+      return md.getMetadata().getAnnotations() == null ? null : md.getMetadata().getAnnotations().get(key);
+    }
+
+    private void ignore(String reason, String message) {
+      ignored.add(new String[] {reason, message});
+    }
+
+    /**
+     * The ferry.dev/retry annotation, acted on once per value: a version rejected here becomes the
+     * candidate again and goes through staging, the smoke test and promotion like any other.
+     */
+    private void handleRetryRequest() {
+      String request = annotation(Ferry.ANNOTATION_RETRY);
+      if (request == null) {
+        return;
+      }
+      if (request.equals(status.handledRetry)) {
+        // An ignored retry stays reported for as long as the annotation asks for it.
+        Conditions.find(status, REQUEST_IGNORED).filter(c -> Conditions.TRUE.equals(c.getStatus())
+            && c.getReason().startsWith("Retry")).ifPresent(c -> ignore(c.getReason(), c.getMessage().split("; ")[0]));
+        return;
+      }
+      status.handledRetry = request;
+      String asked = Ferry.ANNOTATION_RETRY + "=" + request;
+      Optional<Long> named = retriedVersion(request);
+      if (named.isEmpty()) {
+        ignore("RetryNotAVersion", asked + " does not name a version: give its number, e.g. "
+            + Ferry.ANNOTATION_RETRY + "=3 (3.2 to ask again)");
+        return;
+      }
+      long number = named.get();
+      if (version(number).isEmpty()) {
+        ignore("RetryOfMissingVersion", asked + ": ModelVersion " + spec.model + "-v" + number + " does not exist");
+        return;
+      }
+      if (!rejected(number)) {
+        ignore("RetryOfVersionNotRejected", asked + ": v" + number + " was not rejected here, so there is"
+            + " nothing to try again");
+        return;
+      }
+      status.rejectedVersions.remove(Long.valueOf(number));
+      status.candidateVersion = number;
+      status.canary = null;
+      status.smokeTest = null;
+      status.phase = null;
+      status.phaseSince = null;
+      stages.put(number, Stage.Candidate);
+      note("Normal", "Retry", "v" + number + " is the candidate again on request (" + request + "): staging, smoke"
+          + " test and promotion as for any candidate");
+      if (spec.version != null && spec.version != number) {
+        ignore("RetryOverriddenByPin", asked + ": v" + number + " is no longer rejected, but spec.version pins v"
+            + spec.version + ", which stays the target");
+      }
+    }
+
+    /** A manual approval that names neither the candidate nor a version already promoted is not acted on: say why. */
+    private void checkApproval(Long candidate) {
+      boolean manual = spec.promotion == null || spec.promotion.mode == null || spec.promotion.mode == Mode.Manual;
+      String approval = annotation(Ferry.ANNOTATION_APPROVE);
+      if (!manual || spec.version != null || approval == null || approval.isBlank()) {
+        return;
+      }
+      String asked = Ferry.ANNOTATION_APPROVE + "=" + approval;
+      Optional<Long> named = retriedVersion(approval).filter(n -> !approval.contains("."));
+      if (named.isEmpty()) {
+        ignore("ApprovalNotAVersion", asked + " does not name a version: give the candidate's number");
+        return;
+      }
+      long number = named.get();
+      if (Long.valueOf(number).equals(candidate) || Long.valueOf(number).equals(status.productionVersion)
+          || status.history.stream().anyMatch(h -> Long.valueOf(number).equals(h.version))) {
+        return;
+      }
+      String target = candidate == null ? "no candidate awaits approval" : "the candidate is v" + candidate;
+      if (version(number).isEmpty()) {
+        ignore("ApprovedVersionNotFound", asked + ": ModelVersion " + spec.model + "-v" + number
+            + " does not exist; " + target);
+      } else if (rejected(number)) {
+        ignore("ApprovedVersionRejected", asked + ": v" + number + " was rejected here; " + target + ". Try v"
+            + number + " again with " + Ferry.ANNOTATION_RETRY + "=" + number);
+      } else if (!validated(version(number).get())) {
+        ignore("ApprovedVersionNotValidated", asked + ": v" + number + " did not pass its validation gates; " + target);
+      } else {
+        ignore("ApprovalNotForCandidate", asked + ": v" + number + " is not the candidate; " + target);
+      }
+    }
+
+    /** The RequestIgnored condition, and one Warning event each time what is ignored changes. */
+    private void reportIgnoredRequests() {
+      checkApproval(status.candidateVersion);
+      if (ignored.isEmpty()) {
+        Conditions.set(status, REQUEST_IGNORED, Conditions.FALSE, "None", "every approval, pin and retry was acted on",
+            generation, now);
+        return;
+      }
+      String reason = ignored.get(0)[0];
+      String message = String.join("; ", ignored.stream().map(i -> i[1]).toList());
+      boolean news = Conditions.find(status, REQUEST_IGNORED).map(c -> !Conditions.TRUE.equals(c.getStatus())
+          || !message.equals(c.getMessage())).orElse(true);
+      Conditions.set(status, REQUEST_IGNORED, Conditions.TRUE, reason, message, generation, now);
+      if (news) {
+        note("Warning", REQUEST_IGNORED, message);
+      }
+    }
+
+    /**
+     * A production version whose ModelVersion was deleted: its pods keep serving (nothing deletes
+     * them), but Ferry can no longer change or roll them, and drift checks lose their baseline.
+     */
+    private void checkProductionVersionExists(Long production) {
+      if (production != null && version(production).isEmpty()) {
+        Conditions.set(status, DEGRADED, Conditions.TRUE, "ProductionVersionMissing", "ModelVersion " + spec.model
+            + "-v" + production + " (in production) no longer exists; its pods keep serving as they are, but Ferry"
+            + " cannot change them: re-apply the ModelVersion or let a new version replace it", generation, now);
+      } else {
+        Conditions.set(status, DEGRADED, Conditions.FALSE, "None", production == null ? "nothing in production"
+            : "v" + production + " serves production", generation, now);
+      }
     }
 
     private void addHistory(long version, String outcome) {

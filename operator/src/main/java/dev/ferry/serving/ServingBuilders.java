@@ -183,8 +183,12 @@ public final class ServingBuilders {
         .build();
   }
 
-  /** The Job that runs Ferry's smoke-test against the staging Service. */
-  public static Job smokeJob(ModelDeployment md, long version, String ferryImage) {
+  /**
+   * The Job that runs Ferry's smoke-test against the staging Service. {@code retry} is the
+   * ferry.dev/retry request that made the version the candidate again (null otherwise): it is part
+   * of the desired state, so a retried version gets a new Job instead of its old failed one.
+   */
+  public static Job smokeJob(ModelDeployment md, long version, String ferryImage, String retry) {
     ModelDeploymentSpec.SmokeTest smoke = md.getSpec().smokeTest;
     Map<String, String> labels = labels(md);
     labels.put(Ferry.LABEL_VERSION, String.valueOf(version));
@@ -198,7 +202,8 @@ public final class ServingBuilders {
         env("FERRY_RESULT_PATH", "/dev/termination-log"));
     return new JobBuilder()
         .withNewMetadata().withName(smokeJobName(md, version)).withNamespace(md.getMetadata().getNamespace())
-          .withLabels(labels).withOwnerReferences(owner(md)).endMetadata()
+          .withLabels(labels).withAnnotations(retry == null ? Map.of() : Map.of(Ferry.ANNOTATION_RETRY, retry))
+          .withOwnerReferences(owner(md)).endMetadata()
         .withNewSpec()
           .withBackoffLimit(0)
           .withActiveDeadlineSeconds(600L)

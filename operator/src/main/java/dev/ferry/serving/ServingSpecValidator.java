@@ -58,6 +58,11 @@ public final class ServingSpecValidator {
         if (metric.prometheus == null || metric.prometheus.address == null || metric.prometheus.query == null) {
           errors.add("spec.rollout.analysis.metrics[" + i + "].prometheus: address and query are required");
         }
+        List<String> unknown = metric.prometheus == null ? List.of() : AnalysisQueries.unknown(metric.prometheus.query);
+        if (!unknown.isEmpty()) {
+          errors.add("spec.rollout.analysis.metrics[" + i + "].prometheus.query: unknown placeholder "
+              + String.join(", ", unknown) + "; known: {{" + String.join("}}, {{", AnalysisQueries.PLACEHOLDERS) + "}}");
+        }
       }
     }
     return errors;

@@ -167,6 +167,19 @@ class DriftPolicyTest extends OperatorTestBase {
   }
 
   @Test
+  void aDeletedProductionVersionIsNamedAsTheMissingBaseline() {
+    deployment(2L, 1L);
+    policy(s -> { });
+    awaitPolicy(p -> Conditions.isTrue(p.getStatus(), "Ready"));
+    client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v2").delete();
+
+    DriftPolicy policy = awaitPolicy(p -> Conditions.find(p.getStatus(), "Ready")
+        .map(c -> "ProductionVersionMissing".equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(policy.getStatus(), "Ready").orElseThrow().getMessage())
+        .contains("serves v2", "ModelVersion churn-v2 no longer exists", "spec.baseline");
+  }
+
+  @Test
   void driftIsReportedPerFeatureAndStartsOneRetrainWithinTheGuardRails() {
     deployment(2L, 1L);
     runner.succeed("drift-check", DRIFT);

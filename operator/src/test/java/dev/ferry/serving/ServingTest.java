@@ -292,6 +292,59 @@ class ServingTest extends OperatorTestBase {
         .containsExactly("1:Replaced");
   }
 
+  @Test
+  void aRejectedVersionCanBeTriedAgainAndGetsANewSmokeTest() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Manual, s -> s.version = 1L);
+    awaitMd(m -> Long.valueOf(1).equals(m.getStatus().productionVersion) && "Stable".equals(m.getStatus().phase));
+    runner.fail("smoke-test", 1, "{\"message\": \"staging Service unreachable\"}");
+    version(2, true);
+    ModelDeployment pinned = get(ModelDeployment.class, "churn");
+    pinned.getSpec().version = null;
+    client.resource(pinned).update();
+    awaitMd(m -> m.getStatus().rejectedVersions.contains(2L));
+    String failedJob = get(Job(), "churn-smoke-v2").getMetadata().getUid();
+
+    // Approving or pinning a rejected version is not acted on, and says so.
+    annotate(Ferry.ANNOTATION_APPROVE, "2");
+    ModelDeployment ignored = awaitMd(m -> Conditions.isTrue(m.getStatus(), RolloutPlanner.REQUEST_IGNORED));
+    assertThat(Conditions.find(ignored.getStatus(), RolloutPlanner.REQUEST_IGNORED).orElseThrow().getMessage())
+        .contains("ferry.dev/approve=2", "v2 was rejected here", "ferry.dev/retry=2");
+    await().untilAsserted(() -> assertThat(eventReasons()).contains("RequestIgnored"));
+
+    runner.succeed("smoke-test", "{\"message\": \"3 requests passed\"}");
+    annotate(Ferry.ANNOTATION_RETRY, "2");
+    ModelDeployment retried = awaitMd(m -> Long.valueOf(2).equals(m.getStatus().candidateVersion));
+    assertThat(retried.getStatus().rejectedVersions).doesNotContain(2L);
+    await().untilAsserted(() -> assertThat(eventReasons()).contains("Retry"));
+    // The approval of v2 given earlier now names the candidate: it is acted on.
+    awaitMd(m -> "Stable".equals(m.getStatus().phase) && Long.valueOf(2).equals(m.getStatus().productionVersion)
+        && !Conditions.isTrue(m.getStatus(), RolloutPlanner.REQUEST_IGNORED));
+    assertThat(get(Job(), "churn-smoke-v2").getMetadata().getUid()).as("a new smoke test, not the failed one")
+        .isNotEqualTo(failedJob);
+    assertThat(awaitResource(ModelVersion.class, "churn-v2", v -> v.getStatus().rejectedReason == null
+        && v.getStatus().stage == dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production)).isNotNull();
+  }
+
+  @Test
+  void aDeletedProductionVersionMakesTheDeploymentDegradedWhileItsPodsKeepServing() {
+    version(1, true);
+    deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> { });
+    promotedAutomatically(1);
+    client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").delete();
+
+    ModelDeployment md = awaitMd(m -> Conditions.isTrue(m.getStatus(), RolloutPlanner.DEGRADED));
+    assertThat(Conditions.find(md.getStatus(), RolloutPlanner.DEGRADED).orElseThrow().getMessage())
+        .contains("ModelVersion churn-v1", "no longer exists");
+    assertThat(md.getStatus().productionVersion).isEqualTo(1L);
+    assertThat(replicasOf(1)).as("what runs keeps serving").isEqualTo(4);
+    assertThat(get(Service.class, "churn").getSpec().getSelector()).containsEntry(Ferry.LABEL_VERSION, "1");
+
+    version(1, true);
+    awaitMd(m -> Conditions.find(m.getStatus(), RolloutPlanner.DEGRADED).map(c -> "False".equals(c.getStatus()))
+        .orElse(false));
+  }
+
   private void canary(ModelDeploymentSpec spec) {
     spec.rollout = new ModelDeploymentSpec.Rollout();
     spec.rollout.strategy = ModelDeploymentSpec.Rollout.Strategy.Canary;
@@ -307,7 +360,9 @@ class ServingTest extends OperatorTestBase {
     errors.name = "error-rate";
     errors.prometheus = new PrometheusQuery();
     errors.prometheus.address = "http://prometheus:9090";
-    errors.prometheus.query = "sum(rate(errors[1m]))";
+    // Baseline versus canary in one query: the placeholders become the two versions.
+    errors.prometheus.query = "sum(rate(errors{ferry_version=\"{{canary}}\"}[1m]))"
+        + " - sum(rate(errors{ferry_version=\"{{stable}}\"}[1m]))";
     errors.max = 0.01;
     spec.rollout.analysis.metrics = List.of(errors);
   }
@@ -318,8 +373,10 @@ class ServingTest extends OperatorTestBase {
     deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, this::canary);
     promotedAutomatically(1);
     AtomicInteger measured = new AtomicInteger();
+    List<String> queries = new java.util.concurrent.CopyOnWriteArrayList<>();
     analysis = check -> {
       measured.incrementAndGet();
+      queries.add(check.prometheus.query);
       return new RolloutPlanner.AnalysisResult(check.name, true, "error-rate = 0.001");
     };
     version(2, true);
@@ -328,6 +385,12 @@ class ServingTest extends OperatorTestBase {
     assertThat(first.getStatus().canary.weight).isEqualTo(25);
     assertThat(replicasOf(2)).isEqualTo(1);
     assertThat(replicasOf(1)).isEqualTo(3);
+    assertThat(awaitResource(ModelVersion.class, "churn-v2", v -> v.getStatus().stage != null).getStatus().stage)
+        .as("a canary is not production until its promotion completes")
+        .isEqualTo(dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Canary);
+    await().untilAsserted(() -> assertThat(queries).isNotEmpty());
+    assertThat(queries.get(0)).isEqualTo("sum(rate(errors{ferry_version=\"2\"}[1m]))"
+        + " - sum(rate(errors{ferry_version=\"1\"}[1m]))");
 
     clock.advance(Duration.ofSeconds(61));
     poke();

@@ -35,6 +35,12 @@ public final class Ferry {
   /** Annotation on a ModelDeployment: any new value returns production to its previous good version. */
   public static final String ANNOTATION_ROLLBACK = GROUP + "/rollback";
 
+  /**
+   * Annotation on a ModelDeployment: try rejected version N again ({@code ferry.dev/retry=3}); a
+   * suffix after a dot makes a new request for the same version ({@code ferry.dev/retry=3.2}).
+   */
+  public static final String ANNOTATION_RETRY = GROUP + "/retry";
+
   private Ferry() {
   }
 }

@@ -30,6 +30,8 @@ public class ModelDeploymentStatus extends FerryStatus {
   public List<Long> rejectedVersions = new ArrayList<>();
   @JsonPropertyDescription("The last ferry.dev/rollback annotation value acted on.")
   public String handledRollback;
+  @JsonPropertyDescription("The last ferry.dev/retry annotation value acted on.")
+  public String handledRetry;
   @JsonPropertyDescription("The stage this deployment gives each version it has handled, oldest first; each"
       + " ModelVersion's status.stage is read from here by the ModelVersion's own reconciler.")
   public List<VersionStage> versions = new ArrayList<>();
@@ -38,7 +40,7 @@ public class ModelDeploymentStatus extends FerryStatus {
   public static class VersionStage {
     @JsonPropertyDescription("Version.")
     public Long version;
-    @JsonPropertyDescription("Candidate, Staging, Production, Retired or None (rejected here).")
+    @JsonPropertyDescription("Candidate, Staging, Canary, Production, Retired or None (rejected here).")
     public ModelVersionStatus.Stage stage;
     @JsonPropertyDescription("Why this deployment rejected the version, when it did.")
     public String rejectedReason;

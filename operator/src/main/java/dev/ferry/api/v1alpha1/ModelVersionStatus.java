@@ -9,13 +9,14 @@ public class ModelVersionStatus extends FerryStatus {
   @JsonPropertyDescription("Each gate with the value seen and the bound it was held to.")
   public List<GateResult> gates = new ArrayList<>();
 
-  @JsonPropertyDescription("None, Candidate, Staging, Production or Retired.")
+  @JsonPropertyDescription("None, Candidate, Staging, Canary (serving part of production's traffic until its promotion completes),"
+      + " Production or Retired.")
   public Stage stage;
 
   @JsonPropertyDescription("Set when a deployment rolled this version back: automatic promotion never picks it again.")
   public String rejectedReason;
 
-  public enum Stage { None, Candidate, Staging, Production, Retired }
+  public enum Stage { None, Candidate, Staging, Canary, Production, Retired }
 
   /** The outcome of one gate. */
   public static class GateResult {
