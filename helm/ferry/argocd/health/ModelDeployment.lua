@@ -1,7 +1,8 @@
 -- Argo CD health of a Ferry ModelDeployment (ferry.dev/v1alpha1).
 --   Suspended    a candidate passed staging and waits for approval (AwaitingApproval=True):
 --                the "approve" action (or kubectl annotate ... ferry.dev/approve=N) resumes it
---   Degraded     invalid spec, a pin to a rolled-back or missing version, or a rollback this pass
+--   Degraded     invalid spec, a pin to a rolled-back or missing version, a rollback this pass, or
+--                the production ModelVersion deleted (Degraded=True; its pods keep serving)
 --   Progressing  staging, smoke test, canary, promotion, a rollback scaling up a version that was not
 --                warm (RollingBack), or waiting for a first validated version
 --   Healthy      Stable, production serving with all replicas ready
@@ -32,10 +33,14 @@ local ready = condition("Ready")
 local progressing = condition("Progressing")
 local awaiting = condition("AwaitingApproval")
 local rolledBack = condition("RolledBack")
+local degraded = condition("Degraded")
 
 if ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec" then
   hs.status = "Degraded"
   hs.message = "InvalidSpec: " .. text(ready, "")
+elseif degraded ~= nil and degraded.status == "True" then
+  hs.status = "Degraded"
+  hs.message = degraded.reason .. ": " .. text(degraded, "")
 elseif progressing ~= nil and progressing.status == "False"
     and (progressing.reason == "PinnedVersionRejected" or progressing.reason == "VersionNotFound") then
   hs.status = "Degraded"

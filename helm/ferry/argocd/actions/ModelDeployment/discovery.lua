@@ -2,6 +2,7 @@
 -- the spec, so the application stays in sync with git.
 --   approve   promote the candidate awaiting approval (ferry.dev/approve=<candidateVersion>)
 --   rollback  return production to the last good version (ferry.dev/rollback=<unique request>)
+--   retry     try the most recently rejected version again (ferry.dev/retry=<version>.<request>)
 local function condition(t)
   if obj.status ~= nil and obj.status.conditions ~= nil then
     for _, c in ipairs(obj.status.conditions) do
@@ -33,9 +34,12 @@ end
 local awaiting = condition("AwaitingApproval")
 local canApprove = awaiting ~= nil and awaiting.status == "True"
     and obj.status.candidateVersion ~= nil
+local canRetry = obj.status ~= nil and obj.status.rejectedVersions ~= nil and #obj.status.rejectedVersions > 0
 local actions = {}
 actions["approve"] = {["disabled"] = not canApprove, ["iconClass"] = "fa fa-fw fa-check",
   ["displayName"] = "Approve the candidate"}
 actions["rollback"] = {["disabled"] = not hasPreviousVersion(), ["iconClass"] = "fa fa-fw fa-undo",
   ["displayName"] = "Roll back production"}
+actions["retry"] = {["disabled"] = not canRetry, ["iconClass"] = "fa fa-fw fa-redo",
+  ["displayName"] = "Retry the last rejected version"}
 return actions

@@ -77,6 +77,21 @@ class ArgoCdActionsTest {
   }
 
   @Test
+  void retryIsOfferedOnlyWhenAVersionWasRejectedAndNamesTheLatestOneAsTheOperatorParsesIt() {
+    assertThat(enabled("ModelDeployment", Samples.named("ModelDeployment", "rolled-back"), "retry")).isTrue();
+    assertThat(enabled("ModelDeployment", Samples.named("ModelDeployment", "stable"), "retry")).isFalse();
+    ObjectNode md = Samples.named("ModelDeployment", "rolled-back").deepCopy();
+    ((com.fasterxml.jackson.databind.node.ArrayNode) md.with("status").withArray("rejectedVersions")).add(130);
+    JsonNode first = ArgoLua.action("ModelDeployment", "retry", md);
+    String request = first.at("/metadata/annotations").path("ferry.dev/retry").asText();
+    assertThat(request).matches("^130\\.argocd-\\d{8}t\\d{6}z$");
+    assertThat(dev.ferry.serving.RolloutPlanner.retriedVersion(request)).as("what the operator reads").contains(130L);
+    assertThat(first.path("spec")).isEqualTo(md.path("spec"));
+    assertThatThrownBy(() -> ArgoLua.action("ModelDeployment", "retry", Samples.named("ModelDeployment", "stable")))
+        .isInstanceOf(LuaError.class).hasMessageContaining("no version was rejected");
+  }
+
+  @Test
   void checkNowRequestsADriftCheckUnlessTheSpecIsInvalid() {
     assertThat(enabled("DriftPolicy", Samples.named("DriftPolicy", "no-drift"), "check-now")).isTrue();
     assertThat(enabled("DriftPolicy", Samples.named("DriftPolicy", "no-baseline"), "check-now"))

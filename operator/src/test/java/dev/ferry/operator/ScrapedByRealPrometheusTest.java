@@ -1,7 +1,6 @@
 package dev.ferry.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.api.v1alpha1.PrometheusQuery;
@@ -10,10 +9,9 @@ import dev.ferry.local.LocalMode;
 import dev.ferry.local.ProcessContainerRunner;
 import dev.ferry.serving.prometheus.HttpPrometheusClient;
 import dev.ferry.serving.prometheus.Measurement;
+import dev.ferry.testing.RealPrometheus;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,11 +24,6 @@ class ScrapedByRealPrometheusTest {
 
   @Test
   void prometheusScrapesFerrysMetricsFromTheLocalMode(@TempDir Path dir) throws Exception {
-    Path binary = java.util.Arrays.stream(System.getenv("PATH").split(File.pathSeparator))
-        .map(p -> Path.of(p, "prometheus")).filter(Files::isExecutable).findFirst().orElse(null);
-    if (binary == null) {
-      fail("the prometheus binary is not on the PATH; .ci/run installs it (apt-get install -y prometheus)");
-    }
     Path example = dir.resolve("example");
     Files.createDirectories(example.resolve("data"));
     Files.writeString(example.resolve("data/d.csv"), "x\n1\n");
@@ -52,39 +45,21 @@ class ScrapedByRealPrometheusTest {
           triggers: {onDatasetChange: true}
           steps: [{name: train, image: local/train}]
         """);
-    Process prometheus = null;
     try (LocalMode local = new LocalMode(new LocalMode.Options(example, 0, Duration.ofSeconds(60),
         FerryConfig.defaults(), ProcessContainerRunner.selfCommand(),
         new PrintStream(new ByteArrayOutputStream()), 0, false))) {
       assertThat(local.start()).isEmpty();
-      int port;
-      try (ServerSocket socket = new ServerSocket(0)) {
-        port = socket.getLocalPort();
-      }
-      Path config = dir.resolve("prometheus.yml");
-      Files.writeString(config, """
-          global: {scrape_interval: 1s}
-          scrape_configs:
-            - job_name: ferry
-              static_configs: [{targets: ["127.0.0.1:%d"]}]
-          """.formatted(local.metricsPort()));
-      prometheus = new ProcessBuilder(binary.toString(), "--config.file=" + config,
-          "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
-          .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-
-      HttpPrometheusClient client = new HttpPrometheusClient(Map.of());
-      PrometheusQuery query = new PrometheusQuery();
-      query.address = "http://127.0.0.1:" + port;
-      query.query = "sum(ferry_training_runs_finished_total{job=\"ferry\",result=\"Succeeded\"})";
-      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-        Measurement m = client.query(query);
-        assertThat(m).isInstanceOf(Measurement.Value.class);
-        assertThat(((Measurement.Value) m).value()).isEqualTo(1.0);
-      });
-    } finally {
-      if (prometheus != null) {
-        prometheus.destroy();
-        prometheus.waitFor();
+      Path data = Files.createDirectories(dir.resolve("prometheus"));
+      try (RealPrometheus prometheus = RealPrometheus.scraping(data, local.metricsPort())) {
+        HttpPrometheusClient client = new HttpPrometheusClient(Map.of());
+        PrometheusQuery query = new PrometheusQuery();
+        query.address = prometheus.address();
+        query.query = "sum(ferry_training_runs_finished_total{job=\"ferry-it\",result=\"Succeeded\"})";
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+          Measurement m = client.query(query);
+          assertThat(m).isInstanceOf(Measurement.Value.class);
+          assertThat(((Measurement.Value) m).value()).isEqualTo(1.0);
+        });
       }
     }
   }

@@ -429,6 +429,118 @@ class ServingTest extends OperatorTestBase {
     });
   }
 
+  /**
+   * Serves per-version request and error counters as a model server would (label ferry_version,
+   * as relabelled from the pods' ferry.dev/version), growing with time at the given error shares.
+   */
+  private static com.sun.net.httpserver.HttpServer modelMetrics(Map<String, Double> errorShareByVersion) throws Exception {
+    long start = System.nanoTime();
+    var server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/metrics", exchange -> {
+      double seconds = (System.nanoTime() - start) / 1e9;
+      StringBuilder body = new StringBuilder("# TYPE model_requests_total counter\n# TYPE model_errors_total counter\n");
+      errorShareByVersion.forEach((version, share) -> body
+          .append("model_requests_total{ferry_version=\"").append(version).append("\"} ").append(100 * seconds).append('\n')
+          .append("model_errors_total{ferry_version=\"").append(version).append("\"} ").append(100 * seconds * share)
+          .append('\n'));
+      byte[] bytes = body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+      exchange.sendResponseHeaders(200, bytes.length);
+      try (var out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    });
+    server.start();
+    return server;
+  }
+
+  /** One 50% step whose analysis compares the canary's error share with the stable version's, on a real Prometheus. */
+  private void canaryAgainst(dev.ferry.testing.RealPrometheus prometheus, ModelDeploymentSpec spec) {
+    canary(spec);
+    var step = new ModelDeploymentSpec.CanaryStep();
+    step.weight = 50;
+    step.pause = "1m";
+    spec.rollout.steps = List.of(step);
+    String share = "sum(rate(model_errors_total{ferry_version=\"{{v}}\"}[10s]))"
+        + " / sum(rate(model_requests_total{ferry_version=\"{{v}}\"}[10s]))";
+    MetricCheck worse = spec.rollout.analysis.metrics.get(0);
+    worse.name = "error-share-above-stable";
+    worse.prometheus.address = prometheus.address();
+    worse.prometheus.query = "(" + share.replace("{{v}}", "{{canary}}") + ") - (" + share.replace("{{v}}", "{{stable}}")
+        + ")";
+    worse.max = 0.02;
+  }
+
+  private List<RolloutPlanner.AnalysisResult> measuredByRealPrometheus(dev.ferry.testing.RealPrometheus prometheus) {
+    List<RolloutPlanner.AnalysisResult> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var real = new PrometheusAnalysis(new dev.ferry.serving.prometheus.HttpPrometheusClient(Map.of()));
+    // Until both versions have two samples in the window, the query has no value: wait for one first.
+    MetricCheck probe = new MetricCheck();
+    probe.name = "probe";
+    probe.min = 0.0;
+    probe.prometheus = new PrometheusQuery();
+    probe.prometheus.address = prometheus.address();
+    probe.prometheus.query = "sum(rate(model_requests_total{ferry_version=\"2\"}[10s]))";
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      prometheus.assertAlive();
+      assertThat(real.check(probe).passed()).as(real.check(probe).message()).isTrue();
+    });
+    analysis = check -> {
+      var result = real.check(check);
+      results.add(result);
+      return result;
+    };
+    return results;
+  }
+
+  @Test
+  void aCanaryAsGoodAsStableOnARealPrometheusIsPromoted(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    var metrics = modelMetrics(Map.of("1", 0.01, "2", 0.01));
+    try (var prometheus = dev.ferry.testing.RealPrometheus.scraping(dir, metrics.getAddress().getPort())) {
+      version(1, true);
+      deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> canaryAgainst(prometheus, s));
+      promotedAutomatically(1);
+      var results = measuredByRealPrometheus(prometheus);
+      version(2, true);
+      awaitMd(m -> m.getStatus().canary != null && m.getStatus().canary.lastAnalysisAt != null);
+      clock.advance(Duration.ofSeconds(61));
+      poke();
+      promotedAutomatically(2);
+      assertThat(results).isNotEmpty().allSatisfy(r -> {
+        assertThat(r.passed()).as(r.message()).isTrue();
+        assertThat(r.message()).startsWith("error-share-above-stable = ").contains("within <= 0.02");
+      });
+    } finally {
+      metrics.stop(0);
+    }
+  }
+
+  @Test
+  void aCanaryWorseThanStableOnARealPrometheusIsAbortedAndProductionStays(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    var metrics = modelMetrics(Map.of("1", 0.01, "2", 0.2));
+    try (var prometheus = dev.ferry.testing.RealPrometheus.scraping(dir, metrics.getAddress().getPort())) {
+      version(1, true);
+      deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> canaryAgainst(prometheus, s));
+      promotedAutomatically(1);
+      var results = measuredByRealPrometheus(prometheus);
+      version(2, true);
+      ModelDeployment md = awaitMd(m -> m.getStatus().rejectedVersions.contains(2L));
+      assertThat(md.getStatus().productionVersion).isEqualTo(1L);
+      assertThat(Conditions.find(md.getStatus(), "RolledBack").orElseThrow().getMessage())
+          .contains("analysis failed 1 time(s)", "error-share-above-stable = 0.19", "> max 0.02");
+      assertThat(results).singleElement().satisfies(r -> assertThat(r.passed()).isFalse());
+      await().untilAsserted(() -> {
+        assertThat(replicasOf(1)).isEqualTo(4);
+        assertThat(get(Deployment.class, "churn-v2")).isNull();
+      });
+    } finally {
+      metrics.stop(0);
+    }
+  }
+
   @Test
   void unreachablePrometheusIsToleratedUpToTheFailureLimit() {
     version(1, true);

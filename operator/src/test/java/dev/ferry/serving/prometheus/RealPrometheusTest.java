@@ -7,28 +7,24 @@ import com.sun.net.httpserver.HttpServer;
 import dev.ferry.api.v1alpha1.MetricCheck;
 import dev.ferry.api.v1alpha1.PrometheusQuery;
 import dev.ferry.net.ServiceUrls;
+import dev.ferry.testing.RealPrometheus;
 import dev.ferry.serving.prometheus.Measurement.Failure;
 import dev.ferry.serving.prometheus.Measurement.Kind;
 import dev.ferry.serving.prometheus.Measurement.Value;
 import dev.ferry.serving.prometheus.MetricCheckEvaluator.Outcome;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,19 +48,13 @@ class RealPrometheusTest {
   private static final Duration STARTUP = Duration.ofSeconds(60);
 
   private static HttpServer target;
-  private static Process prometheus;
-  private static Path log;
+  private static RealPrometheus prometheus;
   private static String address;
   private static int port;
   private static final HttpPrometheusClient CLIENT = new HttpPrometheusClient(Map.of());
 
   @BeforeAll
   static void startPrometheus(@TempDir Path dir) throws Exception {
-    Path binary = onPath("prometheus");
-    if (binary == null) {
-      fail("the prometheus binary is not on the PATH. .ci/run installs it (apt-get install -y prometheus, as root);"
-          + " on a Debian or Ubuntu machine run: sudo apt-get install -y prometheus");
-    }
     target = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     target.createContext("/metrics", exchange -> {
       byte[] body = METRICS.getBytes(StandardCharsets.UTF_8);
@@ -75,24 +65,9 @@ class RealPrometheusTest {
       }
     });
     target.start();
-
-    Path config = dir.resolve("prometheus.yml");
-    Files.writeString(config, """
-        global: {scrape_interval: 1s, evaluation_interval: 1s}
-        scrape_configs:
-          - job_name: ferry-it
-            scrape_interval: 1s
-            static_configs: [{targets: ["127.0.0.1:%d"]}]
-        """.formatted(target.getAddress().getPort()));
-    port = freePort();
-    address = "http://127.0.0.1:" + port;
-    log = dir.resolve("prometheus.log");
-    prometheus = new ProcessBuilder(binary.toString(), "--config.file=" + config,
-        "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Process started = prometheus;
-    // Should the JVM be killed before @AfterAll, do not leave Prometheus behind.
-    Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
+    prometheus = RealPrometheus.scraping(dir, target.getAddress().getPort());
+    address = prometheus.address();
+    port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
     awaitScrapedValue();
   }
 
@@ -103,9 +78,7 @@ class RealPrometheusTest {
     long deadline = System.nanoTime() + STARTUP.toNanos();
     String last = "nothing yet";
     while (System.nanoTime() < deadline) {
-      if (!prometheus.isAlive()) {
-        fail("prometheus exited with " + prometheus.exitValue() + ":\n" + tail());
-      }
+      prometheus.assertAlive();
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
             HttpResponse.BodyHandlers.ofString());
@@ -119,16 +92,13 @@ class RealPrometheusTest {
       Thread.sleep(250);
     }
     fail("prometheus did not return the scraped sample within " + STARTUP.toSeconds() + " s; last answer: " + last
-        + "\n" + tail());
+        + "\n" + prometheus.logTail());
   }
 
   @AfterAll
-  static void stopPrometheus() throws InterruptedException {
+  static void stopPrometheus() {
     if (prometheus != null) {
-      prometheus.destroy();
-      if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
-        prometheus.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
+      prometheus.close();
     }
     if (target != null) {
       target.stop(0);
@@ -193,37 +163,5 @@ class RealPrometheusTest {
     HttpPrometheusClient local = new HttpPrometheusClient(Map.of(ServiceUrls.ENV_LOCAL_SERVICES, services.toString()));
     assertThat(local.query(query("http://prometheus.monitoring.svc.cluster.local:9090", "ferry_it_value")))
         .isEqualTo(new Value(0.25));
-  }
-
-  private static Path onPath(String name) {
-    String path = System.getenv("PATH");
-    for (String dir : (path == null ? "" : path).split(File.pathSeparator)) {
-      Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
-      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-        return candidate;
-      }
-    }
-    for (String dir : List.of("/usr/bin", "/usr/local/bin")) { // PATH may be trimmed under a test runner
-      Path candidate = Path.of(dir, name);
-      if (Files.isExecutable(candidate)) {
-        return candidate;
-      }
-    }
-    return null;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static String tail() {
-    try {
-      String text = Files.readString(log);
-      return text.length() <= 3000 ? text : text.substring(text.length() - 3000);
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
   }
 }
