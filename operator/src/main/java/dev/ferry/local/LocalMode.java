@@ -262,6 +262,11 @@ public final class LocalMode implements AutoCloseable {
     return runDir;
   }
 
+  /** The map from Service addresses to local ports (FERRY_LOCAL_SERVICES of every local process). */
+  public Path servicesFile() {
+    return stateDir.resolve("services.json");
+  }
+
   /** Waits until nothing runs and nothing is due within the idle horizon, for two looks in a row. */
   public void awaitIdle(Duration timeout) throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
@@ -296,7 +301,7 @@ public final class LocalMode implements AutoCloseable {
     List<ModelVersion> versions = client.resources(ModelVersion.class).inAnyNamespace().list().getItems();
     boolean deploymentsSettled = client.resources(ModelDeployment.class).inAnyNamespace().list().getItems().stream()
         .allMatch(d -> d.getStatus() != null && Objects.equals(d.getStatus().observedGeneration,
-            d.getMetadata().getGeneration()) && !List.of("Staging", "SmokeTesting", "Canary", "Promoting")
+            d.getMetadata().getGeneration()) && !List.of("Staging", "SmokeTesting", "Canary", "Promoting", "RollingBack")
             .contains(d.getStatus().phase) && !newerValidatedVersion(d, versions));
     boolean checksRead = client.resources(DriftPolicy.class).inAnyNamespace().list().getItems().stream()
         .allMatch(p -> p.getStatus() != null && (p.getStatus().baseline != null || !hasProduction(client, p))

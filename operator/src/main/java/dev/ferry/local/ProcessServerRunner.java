@@ -37,6 +37,8 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
   private final Path servicesFile;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
   private final Map<String, Server> servers = new ConcurrentHashMap<>();
+  /** The client of the last refresh, so a stop can take its server out of the map before killing it. */
+  private volatile KubernetesClient client;
 
   private record Server(Process process, int port, String specHash, String namespace, Map<String, String> labels,
       int replicas, String readinessPath, String name) {
@@ -120,7 +122,8 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
   }
 
   /** Points every Service at a ready local server whose labels it selects, and writes the service map. */
-  public void refreshServices(KubernetesClient client) {
+  public synchronized void refreshServices(KubernetesClient client) {
+    this.client = client;
     Map<String, String> map = new LinkedHashMap<>();
     for (Service service : client.services().inAnyNamespace().list().getItems()) {
       Map<String, String> selector = service.getSpec().getSelector();
@@ -147,6 +150,15 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
   public void stop(Deployment deployment) {
     Server server = servers.remove(deployment.getMetadata().getUid());
     if (server != null) {
+      // As kube-proxy drops a terminating pod's endpoint first: no request is sent to a dead port.
+      KubernetesClient known = client;
+      if (known != null) {
+        try {
+          refreshServices(known);
+        } catch (RuntimeException e) {
+          LOG.debug("could not refresh the service map before stopping {}: {}", server.name(), e.getMessage());
+        }
+      }
       server.process().descendants().forEach(ProcessHandle::destroyForcibly);
       server.process().destroyForcibly();
     }

@@ -132,11 +132,6 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     plan.deployments().forEach((version, desired) -> Optional.ofNullable(byNumber.get(version)).ifPresent(mv ->
         applyDeployment(ServingBuilders.deployment(md, mv, desired.replicas(), desired.track()),
             deployments.get(version))));
-    deployments.forEach((version, existing) -> {
-      if (!plan.deployments().containsKey(version)) {
-        client.resource(existing).delete();
-      }
-    });
     List<Long> onProduction = plan.deployments().entrySet().stream()
         .filter(e -> ServingBuilders.PRODUCTION.equals(e.getValue().track()) && e.getValue().replicas() > 0)
         .map(Map.Entry::getKey).sorted().toList();
@@ -144,6 +139,12 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     if (plan.stagingVersion() != null) {
       applyService(ServingBuilders.stagingService(md, plan.stagingVersion()), context);
     }
+    // Only once the Services select what stays: a version that leaves never has traffic sent to it.
+    deployments.forEach((version, existing) -> {
+      if (!plan.deployments().containsKey(version)) {
+        client.resource(existing).delete();
+      }
+    });
     if (plan.smokeVersion() != null) {
       Job desired = desiredSmokeJob(md, plan.status(), plan.smokeVersion());
       children.applyImmutable(desired, existingJob(context, desired.getMetadata().getName()).orElse(null));

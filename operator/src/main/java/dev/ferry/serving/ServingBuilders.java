@@ -208,7 +208,7 @@ public final class ServingBuilders {
           .withBackoffLimit(0)
           .withActiveDeadlineSeconds(600L)
           .withNewTemplate()
-            .withNewMetadata().withLabels(labels).endMetadata()
+            .withNewMetadata().withLabels(smokePodLabels(md, version)).endMetadata()
             .withNewSpec()
               .withRestartPolicy("Never")
               .withSecurityContext(PodSecurity.restrictedPod())
@@ -226,6 +226,18 @@ public final class ServingBuilders {
           .endTemplate()
         .endSpec()
         .build();
+  }
+
+  /**
+   * The smoke-test pod's labels: not the deployment and version labels the Services select on,
+   * or the Services would count the test's own pod as a server endpoint.
+   */
+  private static Map<String, String> smokePodLabels(ModelDeployment md, long version) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Ferry.LABEL_MANAGED_BY, Ferry.MANAGED_BY);
+    labels.put(Ferry.LABEL_MODEL, md.getSpec().model);
+    labels.put(Ferry.GROUP + "/smoke-test", smokeJobName(md, version));
+    return labels;
   }
 
   private static EnvVar env(String name, String value) {

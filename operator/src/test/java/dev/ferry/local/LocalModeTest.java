@@ -38,19 +38,7 @@ class LocalModeTest {
   }
 
   private Path copyQuickstart() throws IOException {
-    Path source = Fixtures.projectRoot().resolve("examples/quickstart");
-    Path target = work.resolve("quickstart");
-    try (Stream<Path> files = Files.walk(source)) {
-      for (Path file : files.filter(p -> !p.toString().contains(".ferry-local")).toList()) {
-        Path to = target.resolve(source.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(to);
-        } else {
-          Files.copy(file, to);
-        }
-      }
-    }
-    return target;
+    return Fixtures.copyQuickstart(work);
   }
 
   @Test

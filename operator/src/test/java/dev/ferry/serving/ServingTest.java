@@ -128,6 +128,13 @@ class ServingTest extends OperatorTestBase {
     assertThat(RestrictedPodSecurity.violations(served.getSpec().getTemplate().getSpec())).isEmpty();
     assertThat(get(Service.class, "churn").getSpec().getSelector()).containsEntry(Ferry.LABEL_VERSION, "1");
     assertThat(get(Service.class, "churn-staging").getSpec().getSelector()).containsEntry(Ferry.LABEL_VERSION, "1");
+    var smokePod = get(Job(), "churn-smoke-v1").getSpec().getTemplate().getMetadata().getLabels();
+    for (String service : List.of("churn", "churn-staging")) {
+      assertThat(smokePod.entrySet()).as("Service %s must not count the smoke test's pod as a server", service)
+          .doesNotContainAnyElementsOf(Map.of(Ferry.LABEL_DEPLOYMENT, "churn").entrySet())
+          .isNotEmpty();
+      assertThat(get(Service.class, service).getSpec().getSelector()).containsKey(Ferry.LABEL_DEPLOYMENT);
+    }
     assertThat(awaitResource(ModelVersion.class, "churn-v1",
         v -> v.getStatus().stage == dev.ferry.api.v1alpha1.ModelVersionStatus.Stage.Production)).isNotNull();
     await().untilAsserted(() -> assertThat(eventReasons()).contains("Candidate", "SmokeTestPassed", "Promoted"));

@@ -68,6 +68,23 @@ public final class Fixtures {
     return Path.of(System.getProperty("ferry.projectRoot", "..")).toAbsolutePath().normalize();
   }
 
+  /** A copy of examples/quickstart under {@code work}, without any earlier local-mode state. */
+  public static Path copyQuickstart(Path work) throws IOException {
+    Path source = projectRoot().resolve("examples/quickstart");
+    Path target = work.resolve("quickstart");
+    try (java.util.stream.Stream<Path> files = Files.walk(source)) {
+      for (Path file : files.filter(p -> !p.toString().contains(".ferry-local")).toList()) {
+        Path to = target.resolve(source.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(file, to);
+        }
+      }
+    }
+    return target;
+  }
+
   public static String read(Path path) {
     try {
       return Files.readString(path);
