@@ -93,6 +93,18 @@ public final class DriftActions {
     return new Decision(verdict, notify, retrain, retrainSkipped, rollback, rollbackSkipped);
   }
 
+  /**
+   * The ferry.dev/rollback value of a rollback on a performance breach, named after its cause: this
+   * policy and the production version it leaves (number and since when). A crash or a conflict
+   * before the policy's status is written repeats the same request, which the deployment has
+   * handled already, so production moves back once, not twice.
+   */
+  public static String rollbackRequest(DriftPolicy policy, dev.ferry.api.v1alpha1.ModelDeploymentStatus deployment) {
+    String leaving = deployment.productionVersion + "@" + deployment.productionSince;
+    return Names.join(Names.MAX_LABEL, policy.getMetadata().getName(), "v" + deployment.productionVersion,
+        Names.shortHash(policy.getMetadata().getUid() + "/" + leaving, 8));
+  }
+
   static List<String> drifting(Check check) {
     if (check == null) {
       return List.of();

@@ -44,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.Set;
 
 /**
@@ -146,8 +147,9 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     }
     status.nextCheck = schedule.next(now).map(Times::format).orElse(null);
     UpdateControl<DriftPolicy> control = StatusWriter.write(policy, status, context);
-    return schedule.next(now).map(t -> control.rescheduleAfter(Duration.between(now, t).plusMillis(500)))
-        .orElse(control);
+    Optional<Instant> wake = Stream.of(schedule.next(now), Deliveries.nextAttempt(status.deliveries))
+        .flatMap(Optional::stream).min(Instant::compareTo);
+    return wake.map(t -> control.rescheduleAfter(Duration.between(now, t).plusMillis(500))).orElse(control);
   }
 
   static List<String> validate(DriftPolicySpec spec) {
@@ -278,18 +280,28 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     decision.notification().ifPresent(n -> {
       events.record(policy, DriftActions.NO_DRIFT.equals(n.verdict()) ? "Normal" : "Warning", n.verdict(), n.message());
       List<String> outcomes = new ArrayList<>();
+      int change = (status.notifications == null ? 0 : status.notifications) + 1;
       if (actions != null && actions.notify != null) {
-        for (var target : actions.notify) {
-          WebhookNotifier.Outcome outcome = notifier.send(namespace, target.webhook, n);
+        for (int i = 0; i < actions.notify.size(); i++) {
+          var target = actions.notify.get(i);
+          DriftPolicyStatus.Delivery delivery = new DriftPolicyStatus.Delivery();
+          delivery.id = Deliveries.id(policy, change, n.verdict(), i);
+          delivery.verdict = n.verdict();
+          delivery.target = "Secret " + target.webhook.urlSecretRef.name + " key " + target.webhook.urlSecretRef.key;
+          WebhookNotifier.Outcome outcome = notifier.send(namespace, target.webhook, n, delivery.id);
           metrics.notification(outcome.sent());
+          Deliveries.attempted(delivery, outcome.sent(), outcome.message(), now);
+          Deliveries.add(status.deliveries, delivery);
           outcomes.add(outcome.message());
         }
       }
+      status.notifications = change;
       status.notifiedVerdict = n.verdict();
       if (!outcomes.isEmpty()) {
         record(policy, status, now, "Notify", "webhooks", String.join("; ", outcomes));
       }
     });
+    retryDeliveries(policy, status, now);
     decision.retrain().ifPresent(r -> {
       TrainingRun run = new TrainingRun();
       run.getMetadata().setName(r.runName());
@@ -310,7 +322,8 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     decision.retrainSkipped().ifPresent(why -> record(policy, status, now, "RetrainSkipped",
         "TrainingPipeline/" + actions.retrain.pipeline, why));
     if (decision.rollback()) {
-      String request = policy.getMetadata().getName() + "-" + Times.format(now).replace(":", "");
+      // Named after its cause, the production version it leaves: repeated after a crash, it is the same request.
+      String request = DriftActions.rollbackRequest(policy, md.getStatus());
       client.resources(ModelDeployment.class).inNamespace(namespace).withName(md.getMetadata().getName())
           .edit(d -> {
             d.getMetadata().getAnnotations().put(Ferry.ANNOTATION_ROLLBACK, request);
@@ -323,6 +336,26 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
         "ModelDeployment/" + policy.getSpec().deployment, why));
     if (status.lastCheck != null) {
       status.actedOnCheck = status.lastCheck.job;
+    }
+  }
+
+  /** Sends again, under the same id, every delivery whose receiver failed and whose backoff is over. */
+  private void retryDeliveries(DriftPolicy policy, DriftPolicyStatus status, Instant now) {
+    var actions = policy.getSpec().actions;
+    for (DriftPolicyStatus.Delivery delivery : Deliveries.due(status.deliveries, now)) {
+      Optional<DriftPolicySpec.Notify> target = actions == null || actions.notify == null ? Optional.empty()
+          : actions.notify.stream().filter(t -> delivery.target.equals("Secret " + t.webhook.urlSecretRef.name
+              + " key " + t.webhook.urlSecretRef.key)).findFirst();
+      if (target.isEmpty()) {
+        delivery.nextAttemptAt = null; // the target was removed from the spec
+        continue;
+      }
+      Notification n = new Notification(policy.getMetadata().getNamespace() + "/" + policy.getMetadata().getName(),
+          delivery.verdict, DriftActions.drifting(status.lastCheck), DriftActions.describe(delivery.verdict, status));
+      WebhookNotifier.Outcome outcome = notifier.send(policy.getMetadata().getNamespace(), target.get().webhook, n,
+          delivery.id);
+      metrics.notification(outcome.sent());
+      Deliveries.attempted(delivery, outcome.sent(), outcome.message(), now);
     }
   }
 

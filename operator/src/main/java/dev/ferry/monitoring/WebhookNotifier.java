@@ -39,7 +39,8 @@ public class WebhookNotifier {
   public record Outcome(boolean sent, String message) {
   }
 
-  public Outcome send(String namespace, Webhook webhook, Notification notification) {
+  /** Sends one delivery; {@code deliveryId} goes in the {@link Deliveries#HEADER} header, the same on every retry. */
+  public Outcome send(String namespace, Webhook webhook, Notification notification, String deliveryId) {
     String where = "webhook from Secret " + webhook.urlSecretRef.name + " key " + webhook.urlSecretRef.key;
     String url;
     try {
@@ -59,6 +60,7 @@ public class WebhookNotifier {
     String body = "json".equals(webhook.format) ? genericBody(notification) : slackBody(notification);
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
         .header("Content-Type", "application/json")
+        .header(Deliveries.HEADER, deliveryId)
         .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
     try {
       HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());

@@ -696,6 +696,8 @@ public final class RolloutPlanner {
       stages.put(number, Stage.Candidate);
       note("Normal", "Retry", "v" + number + " is the candidate again on request (" + request + "): staging, smoke"
           + " test and promotion as for any candidate");
+      Conditions.set(status, ROLLED_BACK, Conditions.FALSE, "Retried", "v" + number + " is tried again on request ("
+          + request + ")", generation, now);
       if (spec.version != null && spec.version != number) {
         ignore("RetryOverriddenByPin", asked + ": v" + number + " is no longer rejected, but spec.version pins v"
             + spec.version + ", which stays the target");

@@ -88,11 +88,19 @@ class ServingOnRealClusterIT {
         && Conditions.isTrue(m.getStatus(), "Ready");
   }
 
+  /** A user's edit: read, change, write, and again on a 409 (the operator writes the status meanwhile). */
+  private static void edit(String ns, java.util.function.Consumer<ModelDeployment> change) {
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(
+        io.fabric8.kubernetes.client.KubernetesClientException.class).until(() -> {
+          ModelDeployment md = md(ns);
+          change.accept(md);
+          client().resource(md).update();
+          return true;
+        });
+  }
+
   private static void annotate(String ns, String key, String value) {
-    client().resources(ModelDeployment.class).inNamespace(ns).withName("churn").edit(m -> {
-      m.getMetadata().getAnnotations().put(key, value);
-      return m;
-    });
+    edit(ns, m -> m.getMetadata().getAnnotations().put(key, value));
   }
 
   private static Set<String> podUids(String ns, long version) {
@@ -183,9 +191,7 @@ class ServingOnRealClusterIT {
     // Convergence: a spec change reaches the serving Deployment once; then reconciles write nothing.
     long before = client().apps().deployments().inNamespace(ns).withName("churn-v1").get().getMetadata()
         .getGeneration();
-    ModelDeployment edited = md(ns);
-    edited.getSpec().server.env.add(new EnvVar("FERRY_E2E_CHANGE", "1", null));
-    client().resource(edited).update();
+    edit(ns, m -> m.getSpec().server.env.add(new EnvVar("FERRY_E2E_CHANGE", "1", null)));
     await().atMost(Duration.ofSeconds(60)).until(() -> client().apps().deployments().inNamespace(ns)
         .withName("churn-v1").get(), d -> d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
         .anyMatch(e -> "FERRY_E2E_CHANGE".equals(e.getName())) && d.getStatus() != null
@@ -205,9 +211,7 @@ class ServingOnRealClusterIT {
     assertThat(servingWrites(ns, user, mark)).as("writes of a converged ModelDeployment over 5 reconciles").isEmpty();
 
     // Cold rollback: v2 tried again, promoted with no warm predecessor; back to v1 it says RollingBack.
-    ModelDeployment noDelay = md(ns);
-    noDelay.getSpec().rollout.scaleDownDelaySeconds = 0;
-    client().resource(noDelay).update();
+    edit(ns, m -> m.getSpec().rollout.scaleDownDelaySeconds = 0);
     annotate(ns, Ferry.ANNOTATION_RETRY, "2");
     awaitMd(ns, Duration.ofMinutes(3), servesReady(2));
     await().atMost(Duration.ofSeconds(60)).until(() -> podUids(ns, 1).isEmpty());

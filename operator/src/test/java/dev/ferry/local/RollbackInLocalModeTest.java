@@ -10,6 +10,7 @@ import dev.ferry.net.ServiceUrls;
 import dev.ferry.operator.FerryConfig;
 import dev.ferry.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -75,9 +76,7 @@ class RollbackInLocalModeTest {
       warm.assertEveryAnswerCameFrom("1", "2");
 
       // v2 again, this time with no warm predecessor after its promotion.
-      ModelDeployment edited = md(local);
-      edited.getSpec().rollout.scaleDownDelaySeconds = 0;
-      local.client().resource(edited).update();
+      edit(local, m -> m.getSpec().rollout.scaleDownDelaySeconds = 0);
       annotate(local, Ferry.ANNOTATION_RETRY, "2");
       awaitMd(local, m -> Long.valueOf(2).equals(m.getStatus().productionVersion) && "Stable".equals(m.getStatus().phase)
           && Conditions.isTrue(m.getStatus(), "Ready"));
@@ -111,12 +110,18 @@ class RollbackInLocalModeTest {
         .until(() -> md(local), m -> m != null && m.getStatus() != null && condition.test(m));
   }
 
+  /** A user's edit: read, change, write, and again on a 409 (the operator writes the status meanwhile). */
+  private static void edit(LocalMode local, java.util.function.Consumer<ModelDeployment> change) {
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      ModelDeployment md = md(local);
+      change.accept(md);
+      local.client().resource(md).update();
+      return true;
+    });
+  }
+
   private static void annotate(LocalMode local, String key, String value) {
-    local.client().resources(ModelDeployment.class).inNamespace("default").withName("churn")
-        .edit(m -> {
-          m.getMetadata().getAnnotations().put(key, value);
-          return m;
-        });
+    edit(local, m -> m.getMetadata().getAnnotations().put(key, value));
   }
 
   /** The version the production Service answers with, as a client inside the cluster reaches it. */

@@ -51,6 +51,10 @@ class DriftPolicyTest extends OperatorTestBase {
   private final AtomicInteger pokes = new AtomicInteger();
   private HttpServer webhook;
   private final List<String> received = new CopyOnWriteArrayList<>();
+  /** The X-Ferry-Delivery header of every request the webhook received, accepted or not. */
+  private final List<String> deliveryIds = new CopyOnWriteArrayList<>();
+  /** How many more requests the webhook answers with HTTP 503. */
+  private final AtomicInteger webhookFailures = new AtomicInteger();
 
   @BeforeEach
   void production() throws IOException {
@@ -60,13 +64,19 @@ class DriftPolicyTest extends OperatorTestBase {
     startOperator();
     webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     webhook.createContext("/hooks/T000/B000/secret-token", exchange -> {
+      deliveryIds.add(String.valueOf(exchange.getRequestHeaders().getFirst(Deliveries.HEADER)));
+      if (webhookFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        exchange.sendResponseHeaders(503, -1);
+        exchange.close();
+        return;
+      }
       received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       exchange.sendResponseHeaders(200, -1);
       exchange.close();
     });
     webhook.start();
 
-    for (long n = 1; n <= 2; n++) {
+    for (long n = 1; n <= 3; n++) {
       ModelVersion v = new ModelVersion();
       v.getMetadata().setName("churn-v" + n);
       v.getMetadata().setLabels(Map.of(Ferry.LABEL_MODEL, "churn"));
@@ -91,6 +101,11 @@ class DriftPolicyTest extends OperatorTestBase {
 
   /** A deployment already serving; written with the operator stopped, as the mock server does not lock status writes. */
   private void deployment(Long production, Long previous) {
+    deployment(production, previous == null ? new long[0] : new long[] {previous});
+  }
+
+  /** Serving {@code production}, having replaced {@code previous} (newest first). */
+  private void deployment(Long production, long... previous) {
     stopOperator();
     ModelDeployment md = new ModelDeployment();
     md.getMetadata().setName("churn");
@@ -102,9 +117,10 @@ class DriftPolicyTest extends OperatorTestBase {
     md = create(md);
     md.setStatus(new ModelDeploymentStatus());
     md.getStatus().productionVersion = production;
-    if (previous != null) {
+    md.getStatus().productionSince = "2030-01-01T09:00:00Z";
+    for (long replaced : previous) {
       var entry = new ModelDeploymentStatus.HistoryEntry();
-      entry.version = previous;
+      entry.version = replaced;
       entry.outcome = "Replaced";
       md.getStatus().history.add(entry);
     }
@@ -268,9 +284,134 @@ class DriftPolicyTest extends OperatorTestBase {
         .containsKey(Ferry.ANNOTATION_ROLLBACK));
   }
 
+  /**
+   * The first status write of the policy once {@code acted} holds fails: the action was taken,
+   * its record is lost. The clock moves on a second, as it would for a real crash and restart.
+   */
+  private void crashBeforeRecording(java.util.function.BooleanSupplier acted) {
+    faults.add(request -> {
+      boolean fire = request.startsWith("PUT ") && request.contains("/driftpolicies/churn-drift/status")
+          && acted.getAsBoolean();
+      if (fire) {
+        clock.advance(Duration.ofSeconds(1));
+      }
+      return fire;
+    });
+  }
+
+  @Test
+  void aCrashBetweenARollbackAndItsRecordRollsBackOnce() {
+    deployment(3L, 2L, 1L);
+    fakePrometheus.respond("sum(rate(errors[5m]))", FakePrometheus.vector(0.2));
+    crashBeforeRecording(() -> get(ModelDeployment.class, "churn").getMetadata().getAnnotations()
+        .containsKey(Ferry.ANNOTATION_ROLLBACK));
+    policy(s -> performance(s, 0.05));
+    DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastAction != null && "Rollback".equals(p.getStatus().lastAction.kind));
+    assertThat(injected).as("the fault fired").hasSize(1);
+    ModelDeployment md = awaitResource(ModelDeployment.class, "churn", m -> m.getStatus() != null
+        && Long.valueOf(2).equals(m.getStatus().productionVersion));
+    poke();
+    awaitPolicy(p -> p.getStatus().performance.size() == 1 && Boolean.FALSE.equals(p.getStatus().performance.get(0).passed)
+        && p.getStatus().observedGeneration != null);
+    assertThat(get(ModelDeployment.class, "churn").getStatus().productionVersion)
+        .as("v3 to v2 once, not on to v1").isEqualTo(2L);
+    assertThat(get(ModelDeployment.class, "churn").getStatus().history).extracting(h -> h.version + ":" + h.outcome)
+        .containsExactly("3:RolledBack", "1:Replaced");
+    assertThat(seen.getStatus().lastAction.target).isEqualTo("ModelDeployment/churn");
+    assertThat(md.getMetadata().getAnnotations().get(Ferry.ANNOTATION_ROLLBACK)).startsWith("churn-drift-v3-");
+  }
+
+  @Test
+  void aCrashBetweenARetrainAndItsRecordStartsOneRun() {
+    deployment(2L, 1L);
+    runner.succeed("drift-check", DRIFT);
+    crashBeforeRecording(() -> !driftRuns().isEmpty());
+    policy(s -> { });
+    DriftPolicy seen = awaitPolicy(p -> p.getStatus().actedOnCheck != null && p.getStatus().lastAction != null
+        && "Retrain".equals(p.getStatus().lastAction.kind));
+    assertThat(injected).hasSize(1);
+    assertThat(driftRuns()).hasSize(1);
+    assertThat(seen.getStatus().retrainTimes).hasSize(1);
+  }
+
+  @Test
+  void aCrashBetweenAWebhookDeliveryAndItsRecordSendsTheSameDeliveryAndRecordsItOnce() throws Exception {
+    deployment(2L, 1L);
+    notifySlack();
+    runner.succeed("drift-check", DRIFT);
+    crashBeforeRecording(() -> !deliveryIds.isEmpty());
+    policy(s -> {
+      s.actions.notify = List.of(slack());
+      s.actions.retrain = null;
+    });
+    DriftPolicy seen = awaitPolicy(p -> !p.getStatus().deliveries.isEmpty());
+    assertThat(injected).hasSize(1);
+    assertThat(deliveryIds).as("delivered at least once, under one id").hasSizeGreaterThanOrEqualTo(2)
+        .containsOnly(seen.getStatus().deliveries.get(0).id);
+    assertThat(seen.getStatus().deliveries).as("recorded once").singleElement().satisfies(d -> {
+      assertThat(d.delivered).isTrue();
+      assertThat(d.verdict).isEqualTo("Drift");
+      assertThat(d.target).isEqualTo("Secret slack-hook key url");
+    });
+  }
+
+  @Test
+  void aFailingReceiverIsTriedAgainWithBackoffUnderTheSameId() {
+    deployment(2L, 1L);
+    notifySlack();
+    webhookFailures.set(2);
+    runner.succeed("drift-check", DRIFT);
+    policy(s -> {
+      s.actions.notify = List.of(slack());
+      s.actions.retrain = null;
+    });
+    DriftPolicy first = awaitPolicy(p -> !p.getStatus().deliveries.isEmpty());
+    var delivery = first.getStatus().deliveries.get(0);
+    assertThat(delivery.delivered).isFalse();
+    assertThat(delivery.message).contains("answered HTTP 503").doesNotContain("secret-token");
+    assertThat(delivery.nextAttemptAt).isEqualTo(dev.ferry.kube.Times.format(clock.instant().plusSeconds(10)));
+    clock.advance(Duration.ofSeconds(11));
+    poke();
+    awaitPolicy(p -> p.getStatus().deliveries.get(0).attempts == 2);
+    clock.advance(Duration.ofSeconds(21));
+    poke();
+    DriftPolicy done = awaitPolicy(p -> Boolean.TRUE.equals(p.getStatus().deliveries.get(0).delivered));
+    assertThat(done.getStatus().deliveries).singleElement().satisfies(d -> {
+      assertThat(d.attempts).isEqualTo(3);
+      assertThat(d.nextAttemptAt).isNull();
+    });
+    assertThat(deliveryIds).hasSize(3).containsOnly(delivery.id);
+    assertThat(received).hasSize(1);
+  }
+
+  private void notifySlack() {
+    String url = "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hooks/T000/B000/secret-token";
+    create(new SecretBuilder().withNewMetadata().withName("slack-hook").endMetadata()
+        .addToStringData("url", url).build());
+  }
+
+  private static DriftPolicySpec.Notify slack() {
+    var notify = new DriftPolicySpec.Notify();
+    notify.webhook = new DriftPolicySpec.Webhook();
+    notify.webhook.urlSecretRef = new DriftPolicySpec.SecretKeyRef();
+    notify.webhook.urlSecretRef.name = "slack-hook";
+    notify.webhook.urlSecretRef.key = "url";
+    return notify;
+  }
+
+  /** Makes the operator look again now (the test moves the clock; the operator sleeps on the real one). */
+  private void poke() {
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      DriftPolicy p = get(DriftPolicy.class, "churn-drift");
+      p.getMetadata().getAnnotations().put("test/poke", "p" + pokes.incrementAndGet());
+      client.resource(p).update();
+      return true;
+    });
+  }
+
   @Test
   void aRollbackWithNoPreviousVersionIsReportedNotAttempted() {
-    deployment(2L, null);
+    deployment(2L, new long[0]);
     fakePrometheus.respond("sum(rate(errors[5m]))", FakePrometheus.vector(0.2));
     policy(s -> performance(s, 0.05));
     DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastAction != null);

@@ -306,9 +306,12 @@ class ServingTest extends OperatorTestBase {
     awaitMd(m -> Long.valueOf(1).equals(m.getStatus().productionVersion) && "Stable".equals(m.getStatus().phase));
     runner.fail("smoke-test", 1, "{\"message\": \"staging Service unreachable\"}");
     version(2, true);
-    ModelDeployment pinned = get(ModelDeployment.class, "churn");
-    pinned.getSpec().version = null;
-    client.resource(pinned).update();
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      ModelDeployment pinned = get(ModelDeployment.class, "churn");
+      pinned.getSpec().version = null;
+      client.resource(pinned).update();
+      return true;
+    });
     awaitMd(m -> m.getStatus().rejectedVersions.contains(2L));
     String failedJob = get(Job(), "churn-smoke-v2").getMetadata().getUid();
 
@@ -321,12 +324,13 @@ class ServingTest extends OperatorTestBase {
 
     runner.succeed("smoke-test", "{\"message\": \"3 requests passed\"}");
     annotate(Ferry.ANNOTATION_RETRY, "2");
-    ModelDeployment retried = awaitMd(m -> Long.valueOf(2).equals(m.getStatus().candidateVersion));
-    assertThat(retried.getStatus().rejectedVersions).doesNotContain(2L);
-    await().untilAsserted(() -> assertThat(eventReasons()).contains("Retry"));
     // The approval of v2 given earlier now names the candidate: it is acted on.
-    awaitMd(m -> "Stable".equals(m.getStatus().phase) && Long.valueOf(2).equals(m.getStatus().productionVersion)
+    ModelDeployment retried = awaitMd(m -> "Stable".equals(m.getStatus().phase)
+        && Long.valueOf(2).equals(m.getStatus().productionVersion)
         && !Conditions.isTrue(m.getStatus(), RolloutPlanner.REQUEST_IGNORED));
+    assertThat(retried.getStatus().rejectedVersions).doesNotContain(2L);
+    assertThat(Conditions.find(retried.getStatus(), "RolledBack").orElseThrow().getReason()).isEqualTo("Retried");
+    await().untilAsserted(() -> assertThat(eventReasons()).contains("Retry"));
     assertThat(get(Job(), "churn-smoke-v2").getMetadata().getUid()).as("a new smoke test, not the failed one")
         .isNotEqualTo(failedJob);
     assertThat(awaitResource(ModelVersion.class, "churn-v2", v -> v.getStatus().rejectedReason == null

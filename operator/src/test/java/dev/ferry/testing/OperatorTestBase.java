@@ -72,6 +72,13 @@ public abstract class OperatorTestBase {
   protected final java.util.concurrent.atomic.AtomicLong operatorWrites = new java.util.concurrent.atomic.AtomicLong();
   /** Every request of the operator, as "METHOD uri", in order. */
   protected final java.util.Queue<String> operatorRequests = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /**
+   * Faults to inject: the operator's next request whose "METHOD uri" a predicate matches fails
+   * (as a crash or a lost connection would, after whatever it did before), and the predicate is used up.
+   */
+  protected final java.util.List<Predicate<String>> faults = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** The faults that fired, as "METHOD uri". */
+  protected final java.util.Queue<String> injected = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   protected void startOperator() {
     // The operator's own client, so its writes can be told from the test's and the local controllers'.
@@ -83,9 +90,16 @@ public abstract class OperatorTestBase {
               public void before(io.fabric8.kubernetes.client.http.BasicBuilder builder,
                   io.fabric8.kubernetes.client.http.HttpRequest request,
                   io.fabric8.kubernetes.client.http.Interceptor.RequestTags tags) {
-                operatorRequests.add(request.method() + " " + request.uri());
+                String line = request.method() + " " + request.uri();
+                operatorRequests.add(line);
                 if (!"GET".equals(request.method())) {
                   operatorWrites.incrementAndGet();
+                }
+                for (Predicate<String> fault : faults) {
+                  if (fault.test(line) && faults.remove(fault)) {
+                    injected.add(line);
+                    throw new io.fabric8.kubernetes.client.KubernetesClientException("injected fault: " + line);
+                  }
                 }
               }
             }))

@@ -26,6 +26,10 @@ public class DriftPolicyStatus extends FerryStatus {
   public List<String> retrainTimes = new ArrayList<>();
   @JsonPropertyDescription("The last ferry.dev/check-now annotation value acted on.")
   public String handledCheckNow;
+  @JsonPropertyDescription("How many changes of verdict have been notified: part of each delivery's identity.")
+  public Integer notifications;
+  @JsonPropertyDescription("Webhook deliveries of the latest notifications, newest first (at most 20).")
+  public List<Delivery> deliveries = new ArrayList<>();
 
   /** One performance metric as measured. */
   public static class PerformanceResult {
@@ -75,6 +79,27 @@ public class DriftPolicyStatus extends FerryStatus {
     public Double baselineMissing;
     @JsonPropertyDescription("Share of missing values in the current data.")
     public Double currentMissing;
+  }
+
+  /** One webhook delivery: a notification to one target, with its retries. */
+  public static class Delivery {
+    @JsonPropertyDescription("Identity of the delivery, sent as the X-Ferry-Delivery header: the same on a retry or after a"
+        + " restart, so a receiver can drop a repeat.")
+    public String id;
+    @JsonPropertyDescription("The verdict notified.")
+    public String verdict;
+    @JsonPropertyDescription("The target: the Secret and key holding its URL (never the URL).")
+    public String target;
+    @JsonPropertyDescription("Attempts so far.")
+    public Integer attempts;
+    @JsonPropertyDescription("Whether the receiver accepted it (HTTP 2xx).")
+    public Boolean delivered;
+    @JsonPropertyDescription("When it was last tried (RFC 3339).")
+    public String lastAttemptAt;
+    @JsonPropertyDescription("When it is tried again, if it was not delivered and attempts are left (RFC 3339).")
+    public String nextAttemptAt;
+    @JsonPropertyDescription("What the last attempt said.")
+    public String message;
   }
 
   /** One action taken. */
