@@ -72,8 +72,7 @@ public final class DriftActions {
       } else if (recent.size() >= maxPerDay) {
         retrainSkipped = Optional.of("maxPerDay: " + recent.size() + " retrains in the last 24 h");
       } else {
-        String run = Names.join(Names.MAX_LABEL - 31, actions.retrain.pipeline, "drift",
-            Names.shortHash(policy.getMetadata().getUid() + "/" + check.job, 8));
+        String run = retrainRunName(policy, check);
         retrain = Optional.of(new RetrainRequest(actions.retrain.pipeline, run, "DriftPolicy " + name + ": "
             + describe(DRIFT, status)));
       }
@@ -103,6 +102,12 @@ public final class DriftActions {
     String leaving = deployment.productionVersion + "@" + deployment.productionSince;
     return Names.join(Names.MAX_LABEL, policy.getMetadata().getName(), "v" + deployment.productionVersion,
         Names.shortHash(policy.getMetadata().getUid() + "/" + leaving, 8));
+  }
+
+  /** The TrainingRun a drifting check starts, named after the policy and the check: a repeat creates no second. */
+  public static String retrainRunName(DriftPolicy policy, Check check) {
+    return Names.join(Names.MAX_LABEL - 31, policy.getSpec().actions.retrain.pipeline, "drift",
+        Names.shortHash(policy.getMetadata().getUid() + "/" + check.job, 8));
   }
 
   static List<String> drifting(Check check) {

@@ -269,9 +269,12 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
   private void act(DriftPolicy policy, ModelDeployment md, DriftPolicyStatus status, Instant now) {
     String namespace = policy.getMetadata().getNamespace();
     var actions = policy.getSpec().actions;
+    // The run this very check started before a crash is not "another retrain running": it is the action, taken.
+    String ours = actions != null && actions.retrain != null && status.lastCheck != null
+        ? DriftActions.retrainRunName(policy, status.lastCheck) : null;
     boolean retrainRunning = actions != null && actions.retrain != null && client.resources(TrainingRun.class)
         .inNamespace(namespace).withLabel(Ferry.LABEL_PIPELINE, actions.retrain.pipeline).list().getItems().stream()
-        .anyMatch(r -> r.getSpec() != null && r.getSpec().trigger != null
+        .anyMatch(r -> r.getSpec() != null && r.getSpec().trigger != null && !r.getMetadata().getName().equals(ours)
             && r.getSpec().trigger.kind == TrainingRunSpec.TriggerKind.Drift && !RunTriggers.isFinished(r));
     boolean previous = md != null && md.getStatus() != null && md.getStatus().history.stream()
         .anyMatch(h -> "Replaced".equals(h.outcome) && !md.getStatus().rejectedVersions.contains(h.version));

@@ -39,17 +39,22 @@ public final class StepJobBuilder {
     return Names.join(Names.MAX_LABEL, run, step);
   }
 
-  public static Job build(TrainingRun run, TrainingPipelineSpec pipeline, StepSpec step, String ferryImage) {
+  /**
+   * The Job of one step. {@code artifactUri} is the run's artifact folder from the status being
+   * written in this very pass (not the run's stored status, which has none before the first step).
+   */
+  public static Job build(TrainingRun run, String artifactUri, TrainingPipelineSpec pipeline, StepSpec step,
+      String ferryImage) {
     String runName = run.getMetadata().getName();
     String jobName = jobName(runName, step.name);
     StepDefaults defaults = pipeline.stepDefaults == null ? new StepDefaults() : pipeline.stepDefaults;
     Map<String, String> labels = labels(run, pipeline, step);
 
-    List<EnvVar> env = new ArrayList<>(contractEnv(run, pipeline, step));
+    List<EnvVar> env = new ArrayList<>(contractEnv(run, artifactUri, pipeline, step));
     if (step.env != null) {
       env.addAll(step.env);
     }
-    Mounts mounts = mounts(pipeline, run.getStatus() == null ? null : run.getStatus().artifactUri);
+    Mounts mounts = mounts(pipeline, artifactUri);
     boolean builtin = step.builtin != null;
 
     var container = new ContainerBuilder()
@@ -108,7 +113,7 @@ public final class StepJobBuilder {
   }
 
   /** The environment every step gets (see the step contract in the README). */
-  static List<EnvVar> contractEnv(TrainingRun run, TrainingPipelineSpec pipeline, StepSpec step) {
+  static List<EnvVar> contractEnv(TrainingRun run, String artifactUri, TrainingPipelineSpec pipeline, StepSpec step) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("FERRY_PIPELINE", run.getSpec().pipeline);
     env.put("FERRY_RUN", run.getMetadata().getName());
@@ -117,7 +122,6 @@ public final class StepJobBuilder {
     env.put("FERRY_DATASET_URI", pipeline.dataset.uri);
     env.put("FERRY_DATASET_PATH", PvcUris.containerPath(pipeline.dataset.uri));
     env.put("FERRY_DATASET_FORMAT", pipeline.dataset.format == null ? "csv" : pipeline.dataset.format.name());
-    String artifactUri = run.getStatus() == null ? null : run.getStatus().artifactUri;
     if (artifactUri != null) {
       env.put("FERRY_MODEL_URI", artifactUri);
       env.put("FERRY_MODEL_PATH", PvcUris.containerPath(artifactUri));

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * What a step reports: one JSON object in its termination message, at most 4 KiB.
@@ -12,6 +14,7 @@ import java.util.Map;
  */
 public record StepResult(Map<String, Double> metrics, String artifactUri, String datasetDigest, String message) {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern DIGEST = Pattern.compile("^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$");
 
   public static StepResult empty() {
     return new StepResult(Map.of(), null, null, null);
@@ -43,9 +46,45 @@ public record StepResult(Map<String, Double> metrics, String artifactUri, String
         throw new MalformedResultException("metric " + field.getKey() + " must be a number, got "
             + abbreviate(field.getValue().toString()));
       }
-      metrics.put(field.getKey(), field.getValue().asDouble());
+      double value = field.getValue().asDouble();
+      if (!Double.isFinite(value)) {
+        // 1e999 parses as Infinity, which passes every gate and cannot be stored by the API server.
+        throw new MalformedResultException("metric " + field.getKey() + " must be a finite number, got "
+            + abbreviate(field.getValue().toString()));
+      }
+      metrics.put(field.getKey(), value);
     }
-    return new StepResult(metrics, text(root, "artifactUri"), text(root, "datasetDigest"), text(root, "message"));
+    String digest = text(root, "datasetDigest");
+    if (digest != null && !DIGEST.matcher(digest).matches()) {
+      throw new MalformedResultException("datasetDigest must look like sha256:<64 lowercase hex digits>, got "
+          + abbreviate(digest));
+    }
+    return new StepResult(metrics, text(root, "artifactUri"), digest, text(root, "message"));
+  }
+
+  /**
+   * What is wrong with the artifact a step reports, for a run whose pipeline keeps artifacts under
+   * {@code artifactsRoot} (null when it sets none): it must lie under that root, so a step cannot
+   * point production at another team's files, and may not climb out of it with "..".
+   */
+  public static Optional<String> artifactProblem(String artifactUri, String artifactsRoot) {
+    if (artifactUri == null) {
+      return Optional.empty();
+    }
+    if (artifactUri.isBlank() || artifactUri.chars().anyMatch(Character::isISOControl)) {
+      return Optional.of("artifactUri must be a URI, got " + abbreviate(artifactUri));
+    }
+    if (java.util.Arrays.asList(artifactUri.split("/")).contains("..")) {
+      return Optional.of("artifactUri may not contain \"..\": " + abbreviate(artifactUri));
+    }
+    if (artifactsRoot != null) {
+      String root = artifactsRoot.replaceAll("/+$", "") + "/";
+      if (!(artifactUri.replaceAll("/+$", "") + "/").startsWith(root)) {
+        return Optional.of("artifactUri " + abbreviate(artifactUri) + " is not under the pipeline's spec.artifacts.uri "
+            + artifactsRoot);
+      }
+    }
+    return Optional.empty();
   }
 
   private static String text(JsonNode root, String field) {

@@ -135,12 +135,23 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     metrics.runStarted(run.getSpec().trigger == null ? "Manual" : run.getSpec().trigger.kind.name());
     status.startedAt = Times.format(now);
     if (snapshot.artifacts != null) {
-      status.artifactUri = snapshot.artifacts.uri.replaceAll("/+$", "") + "/runs/" + run.getMetadata().getName() + "/";
+      status.artifactUri = artifactFolder(snapshot.artifacts.uri, run);
     }
     Conditions.set(status, Conditions.READY, Conditions.TRUE, "Running", "running " + snapshot.steps.size()
         + " steps", generation, now);
     Conditions.set(status, SUCCEEDED, Conditions.UNKNOWN, "Running", "", generation, now);
     return true;
+  }
+
+  /**
+   * The run's own artifact folder: its name and a hash of its UID, so a run of the same name later
+   * (a pipeline deleted and applied again starts its numbering anew) never writes into a folder a
+   * registered version points at.
+   */
+  static String artifactFolder(String artifactsRoot, TrainingRun run) {
+    return artifactsRoot.replaceAll("/+$", "") + "/runs/"
+        + dev.ferry.kube.Names.join(200, run.getMetadata().getName(),
+            dev.ferry.kube.Names.shortHash(String.valueOf(run.getMetadata().getUid()), 8)) + "/";
   }
 
   /**
@@ -187,14 +198,14 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
       status.currentStep = step.name;
       Job job = jobs.get(jobName);
       if (job == null) {
-        createJob(StepJobBuilder.build(run, pipeline, step, config.ferryImage()));
+        createJob(StepJobBuilder.build(run, status.artifactUri, pipeline, step, config.ferryImage()));
         return;
       }
       StepOutcome.JobState state = StepOutcome.state(job);
       if (state == StepOutcome.JobState.Running) {
         return;
       }
-      if (!recordStep(run, stepStatus, job, state, now)) {
+      if (!recordStep(run, pipeline, stepStatus, job, state, now)) {
         fail(status, "StepFailed", "step " + step.name + " failed"
             + (stepStatus.exitCode == null ? "" : " (exit code " + stepStatus.exitCode + ")")
             + (stepStatus.message == null ? "" : ": " + stepStatus.message), generation, now);
@@ -217,7 +228,8 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
   }
 
   /** Records a finished step from its pod; returns whether it succeeded with a well-formed result. */
-  private boolean recordStep(TrainingRun run, StepStatus step, Job job, StepOutcome.JobState state, Instant now) {
+  private boolean recordStep(TrainingRun run, TrainingPipelineSpec pipeline, StepStatus step, Job job,
+      StepOutcome.JobState state, Instant now) {
     List<Pod> pods = client.pods().inNamespace(run.getMetadata().getNamespace())
         .withLabel(Ferry.LABEL_RUN, run.getMetadata().getName())
         .withLabel(Ferry.LABEL_STEP, step.name)
@@ -247,6 +259,11 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     }
     try {
       StepResult result = StepResult.parse(terminated.map(StepOutcome.Terminated::message).orElse(null));
+      Optional<String> artifactProblem = StepResult.artifactProblem(result.artifactUri(),
+          pipeline.artifacts == null ? null : pipeline.artifacts.uri);
+      if (artifactProblem.isPresent()) {
+        throw new StepResult.MalformedResultException(artifactProblem.get());
+      }
       step.metrics = result.metrics().isEmpty() ? null : result.metrics();
       step.artifactUri = result.artifactUri();
       step.datasetDigest = result.datasetDigest();
@@ -266,7 +283,13 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
       fail(status, "NoArtifact", problem.get(), generation, now);
       return;
     }
-    ModelVersion version = registration.register(run, status);
+    ModelVersion version;
+    try {
+      version = registration.register(run, status);
+    } catch (dev.ferry.registry.ModelRegistrar.ArtifactInUseException e) {
+      fail(status, "ArtifactInUse", e.getMessage(), generation, now);
+      return;
+    }
     status.modelVersion = version.getMetadata().getName();
     status.phase = Phase.Succeeded;
     status.finishedAt = Times.format(now);

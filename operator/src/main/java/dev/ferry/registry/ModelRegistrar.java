@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -33,13 +34,27 @@ public class ModelRegistrar {
     return model + "-v" + version;
   }
 
+  /** A run's artifact lies where another ModelVersion's already is: registering it would let one overwrite the other. */
+  public static class ArtifactInUseException extends RuntimeException {
+    public ArtifactInUseException(String message) {
+      super(message);
+    }
+  }
+
   /** Returns the version registered for this run, registering it now if there is none. */
   public ModelVersion register(String namespace, String runUid, ModelVersionSpec spec) {
-    Optional<ModelVersion> existing = client.resources(ModelVersion.class).inNamespace(namespace)
-        .withLabel(LABEL_RUN_UID, runUid).list().getItems().stream().findFirst();
+    List<ModelVersion> all = client.resources(ModelVersion.class).inNamespace(namespace).list().getItems();
+    Optional<ModelVersion> existing = all.stream().filter(v -> ownedBy(v, runUid)).findFirst();
     if (existing.isPresent()) {
       return existing.get();
     }
+    String artifact = spec.artifact == null ? null : spec.artifact.uri;
+    all.stream().filter(v -> v.getSpec() != null && v.getSpec().artifact != null && overlaps(artifact,
+        v.getSpec().artifact.uri)).findFirst().ifPresent(v -> {
+          throw new ArtifactInUseException("artifact " + artifact + " overlaps " + v.getSpec().artifact.uri
+              + ", the artifact of ModelVersion " + v.getMetadata().getName() + "; a registered artifact is never"
+              + " shared or overwritten, so this run registers nothing");
+        });
     long next = highestVersion(namespace, spec.model) + 1;
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++, next++) {
       ModelVersion version = new ModelVersion();
@@ -64,10 +79,31 @@ public class ModelRegistrar {
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
           throw e;
         }
+        // A create that timed out after it was committed and was sent again answers 409 with our own
+        // version: it is registered. Only a version of another run means the number was taken.
+        ModelVersion taken = client.resources(ModelVersion.class).inNamespace(namespace).withName(name(spec.model, next))
+            .get();
+        if (taken != null && ownedBy(taken, runUid)) {
+          return taken;
+        }
       }
     }
     throw new IllegalStateException("could not allocate a version of model " + spec.model + " after "
         + MAX_ATTEMPTS + " attempts; too many concurrent registrations");
+  }
+
+  private static boolean ownedBy(ModelVersion version, String runUid) {
+    return version.getMetadata().getLabels() != null && runUid.equals(version.getMetadata().getLabels().get(LABEL_RUN_UID));
+  }
+
+  /** Whether two artifact locations are the same, or one lies inside the other. */
+  static boolean overlaps(String a, String b) {
+    if (a == null || b == null) {
+      return false;
+    }
+    String x = a.replaceAll("/+$", "") + "/";
+    String y = b.replaceAll("/+$", "") + "/";
+    return x.startsWith(y) || y.startsWith(x);
   }
 
   long highestVersion(String namespace, String model) {

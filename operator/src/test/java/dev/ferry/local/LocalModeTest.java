@@ -59,8 +59,10 @@ class LocalModeTest {
       assertThat(lineage.trigger).isEqualTo("DatasetChange");
       assertThat(lineage.hyperparameters).containsEntry("epochs", "200");
       assertThat(lineage.images).extracting(i -> i.step).containsExactly("validate", "train", "evaluate");
-      assertThat(version.getSpec().artifact.uri).isEqualTo("pvc://models/churn/runs/churn-data-g1/");
-      assertThat(dir.resolve(".ferry-local/models/churn/runs/churn-data-g1/model.json")).exists();
+      assertThat(version.getSpec().artifact.uri).as("the run's name and a hash of its uid: no later run takes it")
+          .matches("pvc://models/churn/runs/churn-data-g1-[0-9a-f]{8}/");
+      String folder = version.getSpec().artifact.uri.substring("pvc://models/".length());
+      assertThat(dir.resolve(".ferry-local/models").resolve(folder).resolve("model.json")).exists();
       assertThat(local.failures()).isEmpty();
       assertThat(output.toString()).contains("ModelVersion", "churn-v1", "Validated=True", "log: ");
       assertThat(Files.list(local.runDir().resolve("pods/default")).map(p -> p.getFileName().toString()))
@@ -151,6 +153,60 @@ class LocalModeTest {
     }
     Files.writeString(dir.resolve("pipelines.yaml"), yaml.toString());
     return dir;
+  }
+
+  /**
+   * The most common pipeline, one step, writes its model where FERRY_MODEL_PATH says; deleting the
+   * pipeline and applying it again starts its run numbering anew, and the new run's model goes to a
+   * new folder: v1's files keep their digest.
+   */
+  @Test
+  void aOneStepPipelineWritesItsModelAndAPipelineAppliedAgainNeverOverwritesIt() throws Exception {
+    Path dir = work.resolve("one-step");
+    Files.createDirectories(dir.resolve("data"));
+    Files.writeString(dir.resolve("data/d.csv"), "x\n1\n");
+    Files.writeString(dir.resolve(LocalMapping.FILE_NAME), """
+        images:
+          local/train:
+            command: [sh, -c, 'mkdir -p "$FERRY_MODEL_PATH" && echo "trained by $FERRY_RUN at $(date +%s%N)" > "$FERRY_MODEL_PATH/model.txt" && echo {} > "$FERRY_RESULT_PATH"']
+        volumes:
+          data: data
+        """);
+    String pipeline = """
+        apiVersion: ferry.dev/v1alpha1
+        kind: TrainingPipeline
+        metadata: {name: tiny, namespace: default}
+        spec:
+          model: tiny
+          dataset: {uri: pvc://data/d.csv}
+          artifacts: {uri: pvc://data/models}
+          triggers: {onDatasetChange: true}
+          steps: [{name: train, image: local/train}]
+        """;
+    Files.writeString(dir.resolve("pipeline.yaml"), pipeline);
+    try (LocalMode local = localMode(dir)) {
+      assertThat(local.start()).isEmpty();
+      local.awaitIdle(Duration.ofMinutes(2));
+      ModelVersion v1 = local.client().resources(ModelVersion.class).inNamespace("default").withName("tiny-v1").get();
+      assertThat(v1).as(output.toString()).isNotNull();
+      Path v1File = dir.resolve(v1.getSpec().artifact.uri.replace("pvc://data/", "data/")).resolve("model.txt");
+      assertThat(v1File).as("the only step got FERRY_MODEL_PATH and wrote there").exists();
+      String v1Digest = sha256(v1File);
+
+      local.client().resources(dev.ferry.api.v1alpha1.TrainingPipeline.class).inNamespace("default").withName("tiny")
+          .delete();
+      await().atMost(Duration.ofSeconds(30)).until(() -> local.client().resources(TrainingRun.class)
+          .inNamespace("default").list().getItems().isEmpty()
+          && local.client().batch().v1().jobs().inNamespace("default").list().getItems().isEmpty());
+      local.client().load(new java.io.ByteArrayInputStream(pipeline.getBytes(StandardCharsets.UTF_8))).items()
+          .forEach(o -> local.client().resource(o).create());
+      await().atMost(Duration.ofMinutes(2)).until(() -> local.client().resources(ModelVersion.class)
+          .inNamespace("default").withName("tiny-v2").get() != null);
+      ModelVersion v2 = local.client().resources(ModelVersion.class).inNamespace("default").withName("tiny-v2").get();
+      assertThat(v2.getSpec().lineage.run).as("the run name repeats").isEqualTo(v1.getSpec().lineage.run);
+      assertThat(v2.getSpec().artifact.uri).isNotEqualTo(v1.getSpec().artifact.uri);
+      assertThat(sha256(v1File)).as("v1's model is untouched").isEqualTo(v1Digest);
+    }
   }
 
   @Test

@@ -51,7 +51,8 @@ class ContinuousTrainingTest extends OperatorTestBase {
     assertThat(version.getSpec().version).isEqualTo(1L);
     assertThat(version.getSpec().metrics).containsEntry("auc", 0.91).containsEntry("train_auc", 0.95)
         .containsEntry("rows", 48210.0);
-    assertThat(version.getSpec().artifact.uri).isEqualTo("pvc://models/churn/runs/churn-r1/");
+    assertThat(version.getSpec().artifact.uri).isEqualTo("pvc://models/churn/runs/churn-r1-"
+        + dev.ferry.kube.Names.shortHash(get(TrainingRun.class, "churn-r1").getMetadata().getUid(), 8) + "/");
     var lineage = version.getSpec().lineage;
     assertThat(lineage.pipeline).isEqualTo("churn");
     assertThat(lineage.run).isEqualTo("churn-r1");
@@ -81,15 +82,19 @@ class ContinuousTrainingTest extends OperatorTestBase {
     TrainingRun run = create(manualRun("churn-r1", "churn"));
     awaitRunFinished("churn-r1");
 
-    Job job = get(Job.class, "churn-r1-train");
-    assertThat(job.getMetadata().getOwnerReferences()).singleElement()
-        .satisfies(o -> assertThat(o.getUid()).isEqualTo(run.getMetadata().getUid()));
-    var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-    assertThat(container.getEnv()).extracting(e -> e.getName() + "=" + e.getValue()).contains(
-        "FERRY_PIPELINE=churn", "FERRY_RUN=churn-r1", "FERRY_STEP=train", "FERRY_MODEL=churn",
-        "FERRY_DATASET_PATH=/ferry/pvc/datasets/churn/2026-11.csv",
-        "FERRY_MODEL_URI=pvc://models/churn/runs/churn-r1/", "FERRY_MODEL_PATH=/ferry/pvc/models/churn/runs/churn-r1",
-        "FERRY_PARAM_LEARNINGRATE=0.05", "FERRY_RESULT_PATH=/dev/termination-log");
+    String folder = "models/churn/runs/churn-r1-" + dev.ferry.kube.Names.shortHash(run.getMetadata().getUid(), 8);
+    // Every step gets the whole contract, the first one (created in the pass that starts the run) included.
+    for (String step : List.of("validate", "train")) {
+      Job job = get(Job.class, "churn-r1-" + step);
+      assertThat(job.getMetadata().getOwnerReferences()).singleElement()
+          .satisfies(o -> assertThat(o.getUid()).isEqualTo(run.getMetadata().getUid()));
+      var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+      assertThat(container.getEnv()).extracting(e -> e.getName() + "=" + e.getValue()).as(step).contains(
+          "FERRY_PIPELINE=churn", "FERRY_RUN=churn-r1", "FERRY_STEP=" + step, "FERRY_MODEL=churn",
+          "FERRY_DATASET_PATH=/ferry/pvc/datasets/churn/2026-11.csv",
+          "FERRY_MODEL_URI=pvc://" + folder + "/", "FERRY_MODEL_PATH=/ferry/pvc/" + folder,
+          "FERRY_PARAM_LEARNINGRATE=0.05", "FERRY_RESULT_PATH=/dev/termination-log");
+    }
   }
 
   @Test
@@ -123,6 +128,68 @@ class ContinuousTrainingTest extends OperatorTestBase {
     assertThat(run.getStatus().phase).isEqualTo(Phase.Failed);
     assertThat(Conditions.find(run.getStatus(), "Succeeded").orElseThrow().getMessage())
         .contains("step evaluate failed", "malformed result", "metric auc must be a number");
+  }
+
+  /** A step's result is untrusted input: each of these fails the step with a message naming the field. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "an infinite metric      | {\"metrics\": {\"auc\": 1e999}}                          | metric auc must be a finite number",
+      "a negative infinity     | {\"metrics\": {\"loss\": -1e999}}                        | metric loss must be a finite number",
+      "a digest that is none   | {\"datasetDigest\": \"abc\"}                               | datasetDigest must look like sha256:",
+      "an uppercase digest     | {\"datasetDigest\": \"sha256:" + "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789\"} | datasetDigest must look like",
+      "another team's claim    | {\"artifactUri\": \"pvc://other-team/models/x/\"}          | is not under the pipeline's spec.artifacts.uri",
+      "a root look-alike       | {\"artifactUri\": \"pvc://models/churn-evil/x/\"}          | is not under the pipeline's spec.artifacts.uri",
+      "a climb out of the root | {\"artifactUri\": \"pvc://models/churn/../secrets/\"}      | may not contain \"..\"",
+  })
+  void aHostileStepResultFailsTheStepNamingTheField(String what, String result, String message) {
+    scriptHappyPath(0.91);
+    runner.succeed("evaluate", result);
+    create(pipeline("churn"));
+    create(manualRun("churn-r1", "churn"));
+
+    TrainingRun run = awaitRunFinished("churn-r1");
+    assertThat(run.getStatus().phase).isEqualTo(Phase.Failed);
+    assertThat(Conditions.find(run.getStatus(), "Succeeded").orElseThrow().getMessage())
+        .contains("step evaluate failed", message);
+    assertThat(client.resources(ModelVersion.class).inNamespace(NS).list().getItems()).as("nothing registered").isEmpty();
+  }
+
+  @Test
+  void aPipelineAppliedAgainTrainsIntoANewFolderAndNeverIntoAVersionsArtifact() {
+    scriptHappyPath(0.91);
+    create(pipeline("churn"));
+    create(manualRun("churn-r1", "churn"));
+    awaitRunFinished("churn-r1");
+    String first = awaitValidation("churn-v1").getSpec().artifact.uri;
+
+    client.resources(TrainingPipeline.class).inNamespace(NS).withName("churn").delete();
+    await().atMost(Duration.ofSeconds(15)).until(() -> get(TrainingRun.class, "churn-r1") == null
+        && client.batch().v1().jobs().inNamespace(NS).list().getItems().isEmpty());
+    create(pipeline("churn"));
+    create(manualRun("churn-r1", "churn"));
+    TrainingRun again = awaitRunFinished("churn-r1");
+    assertThat(again.getStatus().artifactUri).as("the same run name, another folder").isNotEqualTo(first)
+        .startsWith("pvc://models/churn/runs/churn-r1-");
+    assertThat(awaitValidation("churn-v2").getSpec().artifact.uri).isEqualTo(again.getStatus().artifactUri);
+    assertThat(get(ModelVersion.class, "churn-v1").getSpec().artifact.uri).isEqualTo(first);
+  }
+
+  @Test
+  void aStepThatPointsAtAnotherVersionsArtifactRegistersNothing() {
+    scriptHappyPath(0.91);
+    create(pipeline("churn"));
+    create(manualRun("churn-r1", "churn"));
+    awaitRunFinished("churn-r1");
+    String taken = awaitValidation("churn-v1").getSpec().artifact.uri;
+
+    runner.succeed("evaluate", result(Map.of("metrics", Map.of("auc", 0.93), "artifactUri", taken)));
+    create(manualRun("churn-r2", "churn"));
+    TrainingRun run = awaitRunFinished("churn-r2");
+    assertThat(run.getStatus().phase).isEqualTo(Phase.Failed);
+    var failed = Conditions.find(run.getStatus(), "Succeeded").orElseThrow();
+    assertThat(failed.getReason()).isEqualTo("ArtifactInUse");
+    assertThat(failed.getMessage()).contains(taken, "ModelVersion churn-v1");
+    assertThat(get(ModelVersion.class, "churn-v2")).isNull();
   }
 
   @Test

@@ -33,7 +33,7 @@ class StepJobBuilderTest {
     step.name = "validate";
     step.builtin = StepSpec.Builtin.validateData;
 
-    Job job = StepJobBuilder.build(run(), spec, step, "ferry:1.2");
+    Job job = StepJobBuilder.build(run(), run().getStatus().artifactUri, spec, step, "ferry:1.2");
     var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getImage()).isEqualTo("ferry:1.2");
     assertThat(container.getArgs()).containsExactly("validate-data");
@@ -45,7 +45,7 @@ class StepJobBuilderTest {
 
   @Test
   void pvcUrisAreMountedOnceEachAndTheDatasetReadOnly() {
-    Job job = StepJobBuilder.build(run(), Fixtures.pipeline("churn").getSpec(),
+    Job job = StepJobBuilder.build(run(), run().getStatus().artifactUri, Fixtures.pipeline("churn").getSpec(),
         Fixtures.pipeline("churn").getSpec().steps.get(1), "ferry:1");
     var pod = job.getSpec().getTemplate().getSpec();
     assertThat(pod.getVolumes()).extracting(v -> v.getPersistentVolumeClaim().getClaimName() + ":"
@@ -75,8 +75,8 @@ class StepJobBuilderTest {
     train.backoffLimit = 0;
     train.resources = new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity("4")).build();
 
-    Job trainJob = StepJobBuilder.build(run(), spec, train, "ferry:1");
-    Job evaluateJob = StepJobBuilder.build(run(), spec, spec.steps.get(2), "ferry:1");
+    Job trainJob = StepJobBuilder.build(run(), run().getStatus().artifactUri, spec, train, "ferry:1");
+    Job evaluateJob = StepJobBuilder.build(run(), run().getStatus().artifactUri, spec, spec.steps.get(2), "ferry:1");
     assertThat(trainJob.getSpec().getBackoffLimit()).isZero();
     assertThat(evaluateJob.getSpec().getBackoffLimit()).isEqualTo(2);
     assertThat(evaluateJob.getSpec().getActiveDeadlineSeconds()).isEqualTo(600L);
@@ -95,7 +95,7 @@ class StepJobBuilderTest {
 
   @Test
   void theRestrictedCheckCatchesWhatItMust() {
-    var pod = StepJobBuilder.build(run(), Fixtures.pipeline("churn").getSpec(),
+    var pod = StepJobBuilder.build(run(), run().getStatus().artifactUri, Fixtures.pipeline("churn").getSpec(),
         Fixtures.pipeline("churn").getSpec().steps.get(1), "ferry:1").getSpec().getTemplate().getSpec();
     pod.getContainers().get(0).getSecurityContext().setAllowPrivilegeEscalation(true);
     pod.getContainers().get(0).getSecurityContext().getCapabilities().setDrop(java.util.List.of());
