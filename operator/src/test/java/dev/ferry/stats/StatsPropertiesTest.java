@@ -3,48 +3,46 @@ package dev.ferry.stats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.ferry.testing.Generated;
 import java.util.Arrays;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.DoubleRange;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Properties every drift statistic must have, on random samples. */
+/** Properties every drift statistic must have, on generated samples (case i is drawn from seed i). */
 class StatsPropertiesTest {
 
-  @Provide
-  Arbitrary<double[]> samples() {
-    Arbitrary<Double> smooth = Arbitraries.doubles().between(-1e6, 1e6);
-    Arbitrary<Double> ties = Arbitraries.integers().between(-3, 3).map(i -> (double) i);
-    return Arbitraries.oneOf(smooth, ties).list().ofMinSize(1).ofMaxSize(300)
-        .map(l -> l.stream().mapToDouble(Double::doubleValue).toArray());
+  private static double[] sample(Random r) {
+    return Generated.sample(r, 300);
   }
 
-  @Provide
-  Arbitrary<long[]> counts() {
-    return Arbitraries.longs().between(0, 1000).array(long[].class).ofSize(10)
-        .filter(a -> Arrays.stream(a).sum() > 0);
+  static Stream<Arguments> one() {
+    return Generated.cases(300, r -> new Object[] {sample(r)});
   }
 
-  @Provide
-  Arbitrary<long[][]> countPairs() {
-    return Arbitraries.integers().between(1, 12).flatMap(k -> Combinators.combine(
-        Arbitraries.longs().between(0, 500).array(long[].class).ofSize(k),
-        Arbitraries.longs().between(0, 500).array(long[].class).ofSize(k)).as((a, b) -> new long[][] {a, b}))
-        .filter(p -> Arrays.stream(p[0]).sum() > 0 && Arrays.stream(p[1]).sum() > 0)
-        .filter(p -> {
-          for (int i = 0; i < p[0].length; i++) {
-            if (p[0][i] + p[1][i] == 0) {
-              return false;
-            }
-          }
-          return true;
-        });
+  static Stream<Arguments> two() {
+    return Generated.cases(300, r -> new Object[] {sample(r), sample(r)});
+  }
+
+  static Stream<Arguments> counts() {
+    return Generated.cases(200, r -> new Object[] {Generated.counts(r, 10, 1000)});
+  }
+
+  /** Two count vectors of 1 to 12 categories, each category seen in at least one of them. */
+  static Stream<Arguments> countPairs() {
+    return Generated.cases(200, r -> {
+      int k = 1 + r.nextInt(12);
+      long[] a = Generated.counts(r, k, 500);
+      long[] b = Generated.counts(r, k, 500);
+      for (int i = 0; i < k; i++) {
+        if (a[i] + b[i] == 0) {
+          a[i] = 1;
+        }
+      }
+      return new Object[] {new long[][] {a, b}};
+    });
   }
 
   private static Ecdf ecdf(double[] values) {
@@ -52,15 +50,17 @@ class StatsPropertiesTest {
     return Ecdf.ofUnsorted(copy, copy.length);
   }
 
-  @Property
-  void psiAndJsOfADistributionWithItselfAreZero(@ForAll("counts") long[] c) {
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("counts")
+  void psiAndJsOfADistributionWithItselfAreZero(int seed, long[] c) {
     assertThat(Divergence.psi(c, c)).isZero();
     assertThat(Divergence.jensenShannon(c, c)).isZero();
     assertThat(Divergence.linf(c, c)).isZero();
   }
 
-  @Property(tries = 300)
-  void psiAndJsOfADatasetWithItselfAreZero(@ForAll("samples") double[] x) {
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("one")
+  void psiAndJsOfADatasetWithItselfAreZero(int seed, double[] x) {
     Ecdf e = ecdf(x);
     double[] edges = Quantiles.decileEdges(sorted(x), x.length);
     long[] bins = Binning.countSorted(edges, e);
@@ -71,15 +71,44 @@ class StatsPropertiesTest {
     assertThat(Wasserstein.distance(e, e)).isZero();
   }
 
-  @Property(tries = 300)
-  void ksIsBetweenZeroAndOneAndSoIsItsPValue(@ForAll("samples") double[] a, @ForAll("samples") double[] b) {
-    KolmogorovSmirnov.Result r = KolmogorovSmirnov.test(ecdf(a), ecdf(b));
-    assertThat(r.statistic()).isBetween(0.0, 1.0);
-    assertThat(r.pValue()).isBetween(0.0, 1.0);
+  /** The statistic is the largest gap between the two ECDFs, computed here the slow, obvious way. */
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("two")
+  void ksIsTheLargestGapBetweenTheEcdfs(int seed, double[] a, double[] b) {
+    double gap = 0;
+    for (double[] side : new double[][] {a, b}) {
+      for (double t : side) {
+        gap = Math.max(gap, Math.abs(share(a, t) - share(b, t)));
+      }
+    }
+    assertThat(KolmogorovSmirnov.test(ecdf(a), ecdf(b)).statistic()).isCloseTo(gap, within(1e-12));
   }
 
-  @Property(tries = 300)
-  void symmetricTestsAreSymmetric(@ForAll("samples") double[] a, @ForAll("samples") double[] b) {
+  /** For samples of the same sizes, a larger statistic never has a larger p-value. */
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("two")
+  void aLargerKsStatisticHasNoLargerPValue(int seed, double[] a, double[] b) {
+    Random r = new Random(1_000_000L + seed);
+    double[] c = b.clone();
+    for (int i = 0; i < c.length; i++) {
+      c[i] += r.nextGaussian() * 3; // another sample of b's size
+    }
+    KolmogorovSmirnov.Result ab = KolmogorovSmirnov.test(ecdf(a), ecdf(b));
+    KolmogorovSmirnov.Result ac = KolmogorovSmirnov.test(ecdf(a), ecdf(c));
+    KolmogorovSmirnov.Result low = ab.statistic() <= ac.statistic() ? ab : ac;
+    KolmogorovSmirnov.Result high = low == ab ? ac : ab;
+    if (low.statistic() < high.statistic()) {
+      assertThat(low.pValue()).isGreaterThanOrEqualTo(high.pValue());
+    }
+  }
+
+  private static double share(double[] x, double t) {
+    return Arrays.stream(x).filter(v -> v <= t).count() / (double) x.length;
+  }
+
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("two")
+  void symmetricTestsAreSymmetric(int seed, double[] a, double[] b) {
     Ecdf ea = ecdf(a);
     Ecdf eb = ecdf(b);
     KolmogorovSmirnov.Result ab = KolmogorovSmirnov.test(ea, eb);
@@ -90,8 +119,9 @@ class StatsPropertiesTest {
     assertThat(Wasserstein.distance(eb, ea)).isCloseTo(w, within(1e-12 * Math.max(1, w)));
   }
 
-  @Property
-  void symmetricDistancesOverCountsAreSymmetric(@ForAll("countPairs") long[][] p) {
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("countPairs")
+  void symmetricDistancesOverCountsAreSymmetric(int seed, long[][] p) {
     assertThat(Divergence.jensenShannon(p[1], p[0])).isCloseTo(Divergence.jensenShannon(p[0], p[1]), within(1e-12));
     assertThat(Divergence.psi(p[1], p[0])).isCloseTo(Divergence.psi(p[0], p[1]), within(1e-12));
     assertThat(Divergence.linf(p[1], p[0])).isEqualTo(Divergence.linf(p[0], p[1]));
@@ -101,9 +131,14 @@ class StatsPropertiesTest {
     assertThat(Divergence.linf(p[0], p[1])).isBetween(0.0, 1.0);
   }
 
-  @Property(tries = 300)
-  void scalingBothSamplesLeavesKsUnchanged(@ForAll("samples") double[] a, @ForAll("samples") double[] b,
-      @ForAll @DoubleRange(min = 0.01, max = 1000) double scale, @ForAll boolean negate) {
+  static Stream<Arguments> twoAndAScale() {
+    return Generated.cases(300, r -> new Object[] {sample(r), sample(r), 0.01 + r.nextDouble() * 999.99,
+        r.nextBoolean()});
+  }
+
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("twoAndAScale")
+  void scalingBothSamplesLeavesKsUnchanged(int seed, double[] a, double[] b, double scale, boolean negate) {
     double s = negate ? -scale : scale;
     KolmogorovSmirnov.Result before = KolmogorovSmirnov.test(ecdf(a), ecdf(b));
     KolmogorovSmirnov.Result after = KolmogorovSmirnov.test(ecdf(times(a, s)), ecdf(times(b, s)));
@@ -116,8 +151,9 @@ class StatsPropertiesTest {
         .isCloseTo(w * scale, within(1e-9 * Math.max(1, w * scale)));
   }
 
-  @Property(tries = 300)
-  void theFastBinnerCountsEdgesStrictlyBelow(@ForAll("samples") double[] edgeSource, @ForAll("samples") double[] values) {
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("two")
+  void theFastBinnerCountsEdgesStrictlyBelow(int seed, double[] edgeSource, double[] values) {
     double[] edges = Arrays.copyOf(sorted(edgeSource), Math.min(edgeSource.length, 15));
     Arrays.sort(edges);
     Binning.Binner b = Binning.binner(edges);
@@ -126,8 +162,13 @@ class StatsPropertiesTest {
     }
   }
 
-  @Property
-  void radixSortSortsAsArraysSortDoes(@ForAll @Size(max = 20000) double[] values) {
+  static Stream<Arguments> anyDoubles() {
+    return Generated.cases(200, r -> new Object[] {Generated.anyDoubles(r, r.nextInt(10) == 0 ? 20000 : 300)});
+  }
+
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("anyDoubles")
+  void radixSortSortsAsArraysSortDoes(int seed, double[] values) {
     double[] expected = Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
     double[] actual = expected.clone();
     Arrays.sort(expected);
@@ -135,8 +176,13 @@ class StatsPropertiesTest {
     assertThat(actual).isEqualTo(expected);
   }
 
-  @Property(tries = 50)
-  void radixSortOnLargeArrays(@ForAll @IntRange(min = 4096, max = 30000) int n, @ForAll long seed) {
+  static Stream<Arguments> largeSizes() {
+    return Generated.cases(50, r -> new Object[] {4096 + r.nextInt(30000 - 4096 + 1)});
+  }
+
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("largeSizes")
+  void radixSortOnLargeArrays(int seed, int n) {
     java.util.Random r = new java.util.Random(seed);
     double[] a = new double[n];
     for (int i = 0; i < n; i++) {
@@ -153,9 +199,13 @@ class StatsPropertiesTest {
     assertThat(a).isEqualTo(expected);
   }
 
-  @Property(tries = 300)
-  void aSketchStaysWithinItsBounds(@ForAll("samples") double[] a, @ForAll("samples") double[] b,
-      @ForAll @IntRange(min = 1, max = 50) int k) {
+  static Stream<Arguments> twoAndK() {
+    return Generated.cases(300, r -> new Object[] {sample(r), sample(r), 1 + r.nextInt(50)});
+  }
+
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("twoAndK")
+  void aSketchStaysWithinItsBounds(int seed, double[] a, double[] b, int k) {
     Ecdf ea = ecdf(a);
     Ecdf eb = ecdf(b);
     Ecdf sketch = ea.sketch(k);
@@ -167,10 +217,14 @@ class StatsPropertiesTest {
         .isLessThanOrEqualTo(sketch.wassersteinErrorBound() * (1 + 1e-9) + 1e-9 * Math.max(1, w));
   }
 
-  @Property
-  void bonferroniAndBenjaminiHochbergStayBetweenRawAndOne(
-      @ForAll @Size(min = 1, max = 30) double[] raw) {
-    double[] p = Arrays.stream(raw).map(x -> Double.isFinite(x) ? Math.abs(x) % 1.0 : 0.5).toArray();
+  static Stream<Arguments> pValues() {
+    return Generated.cases(300, r -> new Object[] {r.doubles(1 + r.nextInt(30))
+        .map(x -> r.nextInt(5) == 0 ? Math.pow(x, 8) : x).toArray()});
+  }
+
+  @ParameterizedTest(name = "case {0}")
+  @MethodSource("pValues")
+  void bonferroniAndBenjaminiHochbergStayBetweenRawAndOne(int seed, double[] p) {
     double[] bonf = MultipleTesting.bonferroni(p);
     double[] bh = MultipleTesting.benjaminiHochberg(p);
     for (int i = 0; i < p.length; i++) {

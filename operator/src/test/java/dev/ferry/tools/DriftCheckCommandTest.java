@@ -2,6 +2,7 @@ package dev.ferry.tools;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -129,7 +130,17 @@ class DriftCheckCommandTest {
     assertThat(score(j, "plan").get("test").asText()).isEqualTo("chi2");
     assertThat(j.get("pValueTests").asInt()).isEqualTo(3);
     JsonNode age = score(j, "age");
-    assertThat(age.get("score").asDouble()).isEqualTo(Math.min(1, age.get("pValue").asDouble() * 3));
+    // The raw p-value from scipy, not from Ferry's own output: Bonferroni multiplies it by the 3 p-value tests.
+    dev.ferry.drift.Python.requireScipy();
+    double scipyP = Double.parseDouble(dev.ferry.drift.Python.script("""
+        import sys, numpy as np
+        from scipy.stats import ks_2samp
+        a = np.genfromtxt(sys.argv[1], delimiter=",", skip_header=1, usecols=0)
+        b = np.genfromtxt(sys.argv[2], delimiter=",", skip_header=1, usecols=0)
+        print(repr(float(ks_2samp(a, b).pvalue)))
+        """, "", b.toString(), c.toString()).strip());
+    assertThat(age.get("pValue").asDouble()).isCloseTo(scipyP, within(1e-9 * Math.max(scipyP, 1e-300)));
+    assertThat(age.get("score").asDouble()).isCloseTo(Math.min(1, scipyP * 3), within(1e-9 * Math.max(scipyP, 1e-300)));
     Path cfg = file("policy.yaml", "spec:\n  correction: benjamini-hochberg\n  datasetDriftShare: 0.3\n");
     JsonNode bh = run("--baseline", b.toString(), "--current", c.toString(), "--output", "json", "--config",
         cfg.toString()).json();
