@@ -267,6 +267,10 @@ public final class LocalMode implements AutoCloseable {
     return stateDir.resolve("services.json");
   }
 
+  /** Phases in which a ModelDeployment is still moving (an invalid one has no phase: it waits for a fix). */
+  private static final java.util.Set<String> MOVING_PHASES = java.util.Set.of("Staging", "SmokeTesting", "Canary",
+      "Promoting", "RollingBack");
+
   /** Waits until nothing runs and nothing is due within the idle horizon, for two looks in a row. */
   public void awaitIdle(Duration timeout) throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
@@ -301,8 +305,8 @@ public final class LocalMode implements AutoCloseable {
     List<ModelVersion> versions = client.resources(ModelVersion.class).inAnyNamespace().list().getItems();
     boolean deploymentsSettled = client.resources(ModelDeployment.class).inAnyNamespace().list().getItems().stream()
         .allMatch(d -> d.getStatus() != null && Objects.equals(d.getStatus().observedGeneration,
-            d.getMetadata().getGeneration()) && !List.of("Staging", "SmokeTesting", "Canary", "Promoting", "RollingBack")
-            .contains(d.getStatus().phase) && !newerValidatedVersion(d, versions));
+            d.getMetadata().getGeneration()) && !MOVING_PHASES.contains(String.valueOf(d.getStatus().phase))
+            && !newerValidatedVersion(d, versions));
     boolean checksRead = client.resources(DriftPolicy.class).inAnyNamespace().list().getItems().stream()
         .allMatch(p -> p.getStatus() != null && (p.getStatus().baseline != null || !hasProduction(client, p))
             && client.batch().v1().jobs().inNamespace(p.getMetadata().getNamespace())
@@ -319,6 +323,9 @@ public final class LocalMode implements AutoCloseable {
 
   /** A validated version the deployment has not taken up yet: it is about to move. */
   private static boolean newerValidatedVersion(ModelDeployment d, List<ModelVersion> versions) {
+    if (d.getSpec() == null || d.getSpec().model == null) {
+      return false; // an invalid deployment (Ready=False InvalidSpec) waits for a fix, not for a version
+    }
     long production = d.getStatus().productionVersion == null ? 0 : d.getStatus().productionVersion;
     return d.getSpec().version == null && versions.stream()
         .filter(v -> v.getSpec() != null && d.getSpec().model.equals(v.getSpec().model))

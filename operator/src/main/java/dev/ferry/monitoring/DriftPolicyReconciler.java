@@ -147,7 +147,8 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     }
     status.nextCheck = schedule.next(now).map(Times::format).orElse(null);
     UpdateControl<DriftPolicy> control = StatusWriter.write(policy, status, context);
-    Optional<Instant> wake = Stream.of(schedule.next(now), Deliveries.nextAttempt(status.deliveries))
+    Optional<Instant> wake = Stream.of(schedule.next(now), Deliveries.nextAttempt(status.deliveries),
+            Optional.ofNullable(status.pendingRollback).map(p -> now))
         .flatMap(Optional::stream).min(Instant::compareTo);
     return wake.map(t -> control.rescheduleAfter(Duration.between(now, t).plusMillis(500))).orElse(control);
   }
@@ -160,8 +161,20 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     if (spec.deployment == null || spec.deployment.isBlank()) {
       errors.add("spec.deployment: required");
     }
-    if (spec.current == null || spec.current.uri == null || spec.current.uri.isBlank()) {
-      errors.add("spec.current.uri: required");
+    dev.ferry.kube.DataUris.readableProblem("spec.current.uri", spec.current == null ? null : spec.current.uri)
+        .ifPresent(errors::add);
+    if (spec.baseline != null && spec.baseline.uri != null) {
+      dev.ferry.kube.DataUris.readableProblem("spec.baseline.uri", spec.baseline.uri).ifPresent(errors::add);
+    }
+    for (int i = 0; spec.features != null && i < spec.features.size(); i++) {
+      var feature = spec.features.get(i);
+      if (feature.threshold != null && (!Double.isFinite(feature.threshold) || feature.threshold < 0)) {
+        errors.add("spec.features[" + i + "].threshold: must be 0 or more, got " + feature.threshold);
+      } else if (feature.threshold != null && feature.threshold > 1 && feature.test != null
+          && (feature.test == DriftPolicySpec.DriftTest.ks || feature.test == DriftPolicySpec.DriftTest.chi2)) {
+        errors.add("spec.features[" + i + "].threshold: a p-value threshold (" + feature.test + ") is at most 1, got "
+            + feature.threshold);
+      }
     }
     CronSchedule.problem(spec.schedule).ifPresent(problem ->
         errors.add("spec.schedule: \"" + spec.schedule + "\" is " + problem));
@@ -324,16 +337,22 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     });
     decision.retrainSkipped().ifPresent(why -> record(policy, status, now, "RetrainSkipped",
         "TrainingPipeline/" + actions.retrain.pipeline, why));
-    if (decision.rollback()) {
-      // Named after its cause, the production version it leaves: repeated after a crash, it is the same request.
-      String request = DriftActions.rollbackRequest(policy, md.getStatus());
-      client.resources(ModelDeployment.class).inNamespace(namespace).withName(md.getMetadata().getName())
-          .edit(d -> {
-            d.getMetadata().getAnnotations().put(Ferry.ANNOTATION_ROLLBACK, request);
-            return d;
-          });
-      record(policy, status, now, "Rollback", "ModelDeployment/" + md.getMetadata().getName(),
-          DriftActions.describe(DriftActions.PERFORMANCE_BREACH, status));
+    // A rollback is recorded before it is made, then made (again, harmlessly, after a crash: the
+    // request is named after the version it leaves, and the deployment acts once per request).
+    if (status.pendingRollback != null) {
+      String request = status.pendingRollback;
+      if (md != null) {
+        client.resources(ModelDeployment.class).inNamespace(namespace).withName(md.getMetadata().getName())
+            .edit(d -> {
+              d.getMetadata().getAnnotations().put(Ferry.ANNOTATION_ROLLBACK, request);
+              return d;
+            });
+        record(policy, status, now, "Rollback", "ModelDeployment/" + md.getMetadata().getName(),
+            DriftActions.describe(DriftActions.PERFORMANCE_BREACH, status) + " (request " + request + ")");
+      }
+      status.pendingRollback = null;
+    } else if (decision.rollback()) {
+      status.pendingRollback = DriftActions.rollbackRequest(policy, md.getStatus());
     }
     decision.rollbackSkipped().ifPresent(why -> record(policy, status, now, "RollbackSkipped",
         "ModelDeployment/" + policy.getSpec().deployment, why));

@@ -35,13 +35,10 @@ public final class PipelineSpecValidator {
     if (spec.model == null || !DNS_LABEL.matcher(spec.model).matches()) {
       errors.add("spec.model: must be a lowercase DNS label, got " + quote(spec.model));
     }
-    if (spec.dataset == null || spec.dataset.uri == null || spec.dataset.uri.isBlank()) {
-      errors.add("spec.dataset.uri: required");
-    } else if (spec.dataset.uri.startsWith(PvcUris.SCHEME) && PvcUris.parse(spec.dataset.uri).isEmpty()) {
-      errors.add("spec.dataset.uri: pvc:// URIs need a claim name: pvc://<claim>/<path>");
-    }
-    if (spec.artifacts != null && (spec.artifacts.uri == null || spec.artifacts.uri.isBlank())) {
-      errors.add("spec.artifacts.uri: required when artifacts is set");
+    dev.ferry.kube.DataUris.readableProblem("spec.dataset.uri", spec.dataset == null ? null : spec.dataset.uri)
+        .ifPresent(errors::add);
+    if (spec.artifacts != null) {
+      dev.ferry.kube.DataUris.writableProblem("spec.artifacts.uri", spec.artifacts.uri).ifPresent(errors::add);
     }
     validateSteps(spec.steps, errors);
     validateGates(spec, errors);

@@ -25,6 +25,9 @@ public final class ServingSpecValidator {
     if (spec.server == null || spec.server.image == null || spec.server.image.isBlank()) {
       errors.add("spec.server.image: required");
     }
+    if (spec.server != null && spec.server.port != null && (spec.server.port < 1 || spec.server.port > 65535)) {
+      errors.add("spec.server.port: must be 1 to 65535, got " + spec.server.port);
+    }
     if (spec.replicas != null && spec.replicas < 1) {
       errors.add("spec.replicas: must be at least 1");
     }

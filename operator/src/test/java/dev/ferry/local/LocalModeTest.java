@@ -255,6 +255,18 @@ class LocalModeTest {
           model: m
           dataset: {uri: /data.csv}
           steps: [{name: a, image: x}, {name: a, image: y}]
+        ---
+        apiVersion: ferry.dev/v1alpha1
+        kind: ModelDeployment
+        metadata: {name: typo}
+        spec:
+          model: m
+          server: {image: x}
+          rollout:
+            strategy: Canary
+            steps: [{weight: 50}]
+            analysis:
+              metrics: [{name: e, max: 1, prometheus: {address: "http://p:9090", query: "up{v=\\"{{canry}}\\"}"}}]
         """);
     try (LocalMode local = localMode(dir)) {
       List<String> problems = local.start();
@@ -268,6 +280,14 @@ class LocalModeTest {
       var ready = Conditions.find(dupes.getStatus(), "Ready").orElseThrow();
       assertThat(ready.getReason()).isEqualTo("InvalidSpec");
       assertThat(ready.getMessage()).contains("spec.steps[1].name: duplicate step name \"a\"");
+      var typo = await().atMost(Duration.ofSeconds(20)).until(() -> local.client()
+          .resources(dev.ferry.api.v1alpha1.ModelDeployment.class).inNamespace("default").withName("typo").get(),
+          d -> d != null && d.getStatus() != null);
+      assertThat(Conditions.find(typo.getStatus(), "Ready").orElseThrow().getMessage())
+          .contains("spec.rollout.analysis.metrics[0].prometheus.query: unknown placeholder {{canry}}");
+      // An invalid deployment has no phase; the local mode waits for a fix instead of aborting.
+      local.awaitIdle(Duration.ofSeconds(30));
+      assertThat(local.isIdle()).isTrue();
     }
   }
 

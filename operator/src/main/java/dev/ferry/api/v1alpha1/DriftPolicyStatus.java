@@ -26,6 +26,8 @@ public class DriftPolicyStatus extends FerryStatus {
   public List<String> retrainTimes = new ArrayList<>();
   @JsonPropertyDescription("The last ferry.dev/check-now annotation value acted on.")
   public String handledCheckNow;
+  @JsonPropertyDescription("A rollback decided and recorded but not yet requested: the ferry.dev/rollback value to set.")
+  public String pendingRollback;
   @JsonPropertyDescription("How many changes of verdict have been notified: part of each delivery's identity.")
   public Integer notifications;
   @JsonPropertyDescription("Webhook deliveries of the latest notifications, newest first (at most 20).")

@@ -32,9 +32,9 @@ public class ModelDeploymentSpec {
   @JsonPropertyDescription("The model server: any Open Inference Protocol (v2) server.")
   public Server server;
 
-  @Min(0)
+  @Min(1)
   @Max(1000)
-  @JsonPropertyDescription("Production replicas. Default 2.")
+  @JsonPropertyDescription("Production replicas, 1 to 1000. Default 2.")
   public Integer replicas = 2;
 
   @JsonPropertyDescription("The staging track a candidate runs on before production.")
