@@ -386,6 +386,18 @@ public final class NodeAgent implements AutoCloseable {
   private void runToCompletion(PodWork work, Map<String, String> env, boolean restartOnFailure)
       throws InterruptedException {
     Pod pod = work.pod;
+    for (Container container : pod.getSpec().getContainers()) {
+      try {
+        launcher.prepare(pod.getMetadata().getNamespace(), pod.getSpec(), withEnv(pod, container, env));
+      } catch (LocalLaunch.CannotRun e) {
+        // As a kubelet does: the pod stays Pending with the reason until it is deleted or the cause is fixed.
+        failContainer(pod, container, kubeletReason(e), e.getMessage());
+        while (!work.stopping) {
+          Thread.sleep(500);
+        }
+        return;
+      }
+    }
     String startedAt = Times.format(Instant.now());
     writeStatus(pod, s -> {
       s.setPhase("Running");
@@ -486,7 +498,9 @@ public final class NodeAgent implements AutoCloseable {
       builder.environment().put("FERRY_SERVER_PORT", String.valueOf(port));
       return builder.start();
     } catch (LocalLaunch.CannotRun e) {
-      failContainer(pod, container, e.reason(), e.getMessage());
+      // What a kubelet says: an image it cannot get is ErrImagePull; a ConfigMap, Secret or claim
+      // that is missing keeps the container from being created.
+      failContainer(pod, container, kubeletReason(e), e.getMessage());
       return null;
     } catch (IOException | RuntimeException e) {
       failContainer(pod, container, "RunContainerError", e.getMessage());
@@ -531,6 +545,11 @@ public final class NodeAgent implements AutoCloseable {
       return work.ports.get(number);
     }
     return container == null ? null : work.serverPorts.get(container.getName());
+  }
+
+  /** The kubelet's reason for a container that cannot run here. */
+  private static String kubeletReason(LocalLaunch.CannotRun e) {
+    return "ImageNotMapped".equals(e.reason()) ? "ErrImagePull" : "CreateContainerConfigError";
   }
 
   /** A container that cannot start waits with the reason, as a kubelet reports ErrImagePull. */

@@ -80,6 +80,9 @@ public final class FerryOperator implements AutoCloseable {
       if (!config.namespaces().isEmpty()) {
         o.settingNamespaces(config.namespaces());
       }
+      // A failing reconcile is tried again for as long as it fails, at most 5 minutes apart: JOSDK's
+      // default gives up after about 21 s, and the resource then waits for the next event or resync.
+      o.withRetry(RETRY);
     };
     operator.register(new TrainingPipelineReconciler(client, clock), namespaces::accept);
     operator.register(new TrainingRunReconciler(client, config, clock, metrics), namespaces::accept);
@@ -91,6 +94,10 @@ public final class FerryOperator implements AutoCloseable {
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FerryOperator.class);
+  /** 2 s, 2 s, 4 s, 8 s, ... then every 5 minutes, without end. */
+  static final io.javaoperatorsdk.operator.processing.retry.GenericRetry RETRY =
+      new io.javaoperatorsdk.operator.processing.retry.GenericRetry().setInitialInterval(2000).setIntervalMultiplier(2)
+          .setMaxInterval(Duration.ofMinutes(5).toMillis()).withoutMaxAttempts();
   private volatile boolean stopping;
   private final KubernetesClient client;
   private final FerryConfig config;

@@ -42,6 +42,60 @@ public final class StepOutcome {
             .findFirst().orElse(null);
   }
 
+  /** Waiting reasons that mean the container cannot start until someone changes something. */
+  private static final java.util.Set<String> CANNOT_START = java.util.Set.of("ErrImagePull", "ImagePullBackOff",
+      "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError",
+      "ContainerCreating", "PodInitializing");
+
+  /** Why a pod has not started, and since when. */
+  public record Stuck(String reason, String message, java.time.Instant since) {
+  }
+
+  /**
+   * The newest pod that has not started a container, with the kubelet's or the scheduler's reason
+   * (ImagePullBackOff, CreateContainerConfigError, Unschedulable, a volume that cannot be mounted
+   * shows as ContainerCreating), if there is one. Pure: the caller compares {@code since} with its deadline.
+   */
+  public static Optional<Stuck> stuck(List<Pod> pods) {
+    return pods.stream()
+        .filter(p -> p.getStatus() != null && "Pending".equals(p.getStatus().getPhase()))
+        .sorted(Comparator.comparing((Pod p) -> Optional.ofNullable(p.getMetadata().getCreationTimestamp()).orElse(""))
+            .reversed())
+        .map(StepOutcome::whyNotStarted).flatMap(Optional::stream).findFirst();
+  }
+
+  private static Optional<Stuck> whyNotStarted(Pod pod) {
+    java.time.Instant created = dev.ferry.kube.Times.parse(pod.getMetadata().getCreationTimestamp());
+    if (created == null) {
+      return Optional.empty();
+    }
+    if (pod.getStatus().getConditions() != null) {
+      for (var condition : pod.getStatus().getConditions()) {
+        if ("PodScheduled".equals(condition.getType()) && "False".equals(condition.getStatus())) {
+          return Optional.of(new Stuck(Optional.ofNullable(condition.getReason()).orElse("Unschedulable"),
+              Optional.ofNullable(condition.getMessage()).orElse("the pod cannot be scheduled"), created));
+        }
+      }
+    }
+    List<ContainerStatus> statuses = new java.util.ArrayList<>();
+    Optional.ofNullable(pod.getStatus().getInitContainerStatuses()).ifPresent(statuses::addAll);
+    Optional.ofNullable(pod.getStatus().getContainerStatuses()).ifPresent(statuses::addAll);
+    for (ContainerStatus status : statuses) {
+      var waiting = status.getState() == null ? null : status.getState().getWaiting();
+      if (waiting != null && CANNOT_START.contains(waiting.getReason())) {
+        String message = waiting.getMessage() != null && !waiting.getMessage().isBlank() ? waiting.getMessage()
+            : "ContainerCreating".equals(waiting.getReason())
+                ? "the container was never created: a volume, Secret or ConfigMap it needs may be missing"
+                : "container " + status.getName() + " cannot start";
+        return Optional.of(new Stuck(waiting.getReason(), message, created));
+      }
+    }
+    if (statuses.isEmpty()) {
+      return Optional.of(new Stuck("Pending", "no container has been created yet", created));
+    }
+    return Optional.empty();
+  }
+
   /** The terminated step container of the newest pod that has one: the pod whose result counts. */
   public static Optional<Terminated> lastTerminated(List<Pod> pods) {
     return pods.stream()

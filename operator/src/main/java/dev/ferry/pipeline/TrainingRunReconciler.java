@@ -101,8 +101,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
 
     Map<String, Job> jobs = context.getSecondaryResources(Job.class).stream()
         .collect(Collectors.toMap(j -> j.getMetadata().getName(), Function.identity(), (a, b) -> a));
-    advance(run, status, jobs, generation, now);
-    return finish(run, status, context);
+    Instant wake = advance(run, status, jobs, generation, now);
+    UpdateControl<TrainingRun> control = finish(run, status, context);
+    return wake == null ? control : control.rescheduleAfter(Duration.between(now, wake).plusMillis(500));
   }
 
   /** Copies the pipeline spec into the run, so editing the pipeline never changes a run in flight. */
@@ -178,7 +179,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
   }
 
   /** Moves the run forward as far as the finished Jobs allow: one step may end and the next start in one pass. */
-  private void advance(TrainingRun run, TrainingRunStatus status, Map<String, Job> jobs, long generation, Instant now) {
+  /** Returns when to look again if nothing else will trigger it (a pod that cannot start yet), or null. */
+  private Instant advance(TrainingRun run, TrainingRunStatus status, Map<String, Job> jobs, long generation,
+      Instant now) {
     TrainingPipelineSpec pipeline = status.pipelineSnapshot;
     for (StepSpec step : pipeline.steps) {
       StepStatus stepStatus = status.steps.stream().filter(s -> step.name.equals(s.name)).findFirst().orElse(null);
@@ -199,21 +202,52 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
       Job job = jobs.get(jobName);
       if (job == null) {
         createJob(StepJobBuilder.build(run, status.artifactUri, pipeline, step, config.ferryImage()));
-        return;
+        return null;
       }
       StepOutcome.JobState state = StepOutcome.state(job);
       if (state == StepOutcome.JobState.Running) {
-        return;
+        return failIfItCannotStart(run, status, pipeline, stepStatus, job, generation, now);
       }
       if (!recordStep(run, pipeline, stepStatus, job, state, now)) {
         fail(status, "StepFailed", "step " + step.name + " failed"
             + (stepStatus.exitCode == null ? "" : " (exit code " + stepStatus.exitCode + ")")
             + (stepStatus.message == null ? "" : ": " + stepStatus.message), generation, now);
-        return;
+        return null;
       }
     }
     status.currentStep = null;
     register(run, status, generation, now);
+    return null;
+  }
+
+  /**
+   * A step whose pod cannot start (image pull error, missing Secret, ConfigMap or volume,
+   * unschedulable) fails after the pending deadline with the pod's own reason, and its Job is
+   * deleted, so the pipeline's later runs and drift retrains are not blocked behind it. Until
+   * then the run is looked at again when the deadline is due.
+   */
+  private Instant failIfItCannotStart(TrainingRun run, TrainingRunStatus status, TrainingPipelineSpec pipeline,
+      StepStatus step, Job job, long generation, Instant now) {
+    List<Pod> pods = client.pods().inNamespace(run.getMetadata().getNamespace())
+        .withLabel(Ferry.LABEL_RUN, run.getMetadata().getName()).withLabel(Ferry.LABEL_STEP, step.name)
+        .list().getItems();
+    Optional<StepOutcome.Stuck> stuck = StepOutcome.stuck(pods);
+    if (stuck.isEmpty()) {
+      return null;
+    }
+    int seconds = pipeline.stepDefaults == null || pipeline.stepDefaults.pendingDeadlineSeconds == null ? 600
+        : pipeline.stepDefaults.pendingDeadlineSeconds;
+    Instant deadline = stuck.get().since().plusSeconds(seconds);
+    if (now.isBefore(deadline)) {
+      return deadline;
+    }
+    step.result = "Failed";
+    step.finishedAt = Times.format(now);
+    step.message = stuck.get().reason() + ": " + StepResult.abbreviate(stuck.get().message()) + " (the pod could not"
+        + " start within stepDefaults.pendingDeadlineSeconds, " + seconds + " s)";
+    client.resource(job).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+    fail(status, "StepCannotStart", "step " + step.name + " failed: " + step.message, generation, now);
+    return null;
   }
 
   private void createJob(Job job) {

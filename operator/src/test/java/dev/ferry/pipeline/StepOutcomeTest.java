@@ -102,6 +102,52 @@ class StepOutcomeTest {
     assertThat(terminated).hasValueSatisfying(t -> assertThat(t.message()).isEqualTo(expected));
   }
 
+  private static Pod pending(String name, String created, String waitingReason, String message, boolean unschedulable) {
+    PodBuilder pod = new PodBuilder().withNewMetadata().withName(name).withCreationTimestamp(created).endMetadata()
+        .withNewStatus().withPhase("Pending").endStatus();
+    if (unschedulable) {
+      pod.editStatus().addNewCondition().withType("PodScheduled").withStatus("False").withReason("Unschedulable")
+          .withMessage(message).endCondition().endStatus();
+    } else if (waitingReason != null) {
+      pod.editStatus().addNewContainerStatus().withName("step").withNewState().withNewWaiting().withReason(waitingReason)
+          .withMessage(message).endWaiting().endState().endContainerStatus().endStatus();
+    }
+    return pod.build();
+  }
+
+  static Stream<Arguments> pendingPods() {
+    String t = "2026-12-02T12:00:00Z";
+    return Stream.of(
+        Arguments.of("a missing image", pending("a", t, "ImagePullBackOff", "Back-off pulling image \"x:1\"", false),
+            "ImagePullBackOff", "Back-off pulling image"),
+        Arguments.of("a pull error", pending("a", t, "ErrImagePull", "manifest unknown", false), "ErrImagePull",
+            "manifest unknown"),
+        Arguments.of("a missing Secret", pending("a", t, "CreateContainerConfigError", "secret \"s3\" not found", false),
+            "CreateContainerConfigError", "secret \"s3\" not found"),
+        Arguments.of("a volume that never mounts", pending("a", t, "ContainerCreating", null, false),
+            "ContainerCreating", "a volume, Secret or ConfigMap it needs may be missing"),
+        Arguments.of("no node fits", pending("a", t, null, "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.",
+            true), "Unschedulable", "Insufficient nvidia.com/gpu"),
+        Arguments.of("not yet looked at by the kubelet", pending("a", t, null, null, false), "Pending",
+            "no container has been created yet"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("pendingPods")
+  void aPodThatCannotStartSaysWhyAndSinceWhen(String what, Pod pod, String reason, String message) {
+    var stuck = StepOutcome.stuck(List.of(pod)).orElseThrow();
+    assertThat(stuck.reason()).isEqualTo(reason);
+    assertThat(stuck.message()).contains(message);
+    assertThat(stuck.since()).isEqualTo(java.time.Instant.parse("2026-12-02T12:00:00Z"));
+  }
+
+  @Test
+  void aPodThatStartedIsNotStuck() {
+    assertThat(StepOutcome.stuck(List.of(pod("a", "2026-12-02T12:00:00Z", null, null)))).as("running").isEmpty();
+    assertThat(StepOutcome.stuck(List.of(pod("a", "2026-12-02T12:00:00Z", 1, "x")))).as("finished").isEmpty();
+    assertThat(StepOutcome.stuck(List.of())).isEmpty();
+  }
+
   @Test
   void theImageDigestIsTakenFromWhateverPrefixTheRuntimeWrites() {
     String digest = "sha256:" + "ab".repeat(32);

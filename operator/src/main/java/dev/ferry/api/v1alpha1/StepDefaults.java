@@ -19,6 +19,11 @@ public class StepDefaults {
   @JsonPropertyDescription("Deadline in seconds for steps that set none.")
   public Long activeDeadlineSeconds;
 
+  @Min(30)
+  @JsonPropertyDescription("Seconds a step's pod may stay unable to start (image pull errors, a missing Secret,"
+      + " ConfigMap or volume, unschedulable) before the step fails with the pod's reason. Default 600.")
+  public Integer pendingDeadlineSeconds;
+
   @JsonPropertyDescription("Service account the step pods run as. Default: the namespace's default.")
   public String serviceAccountName;
 }
