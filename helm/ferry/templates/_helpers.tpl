@@ -121,9 +121,15 @@ behind the verbs:
 - apiGroups: [""]
   resources: [events]
   verbs: [create]
-{{- /* WebhookNotifier reads the webhook URL from the Secret a DriftPolicy names
-   (spec.actions.notify[].webhook.urlSecretRef). Only get: Ferry never lists, watches or writes Secrets.
-   rbac.secretNames narrows it to named Secrets. */}}
+{{- end -}}
+
+{{/*
+WebhookNotifier reads the webhook URL from the Secret a DriftPolicy names
+(spec.actions.notify[].webhook.urlSecretRef). Only get: Ferry never lists, watches or writes
+Secrets, and only in the namespaces of rbac.secretNamespaces (by default its own), never in every
+namespace. rbac.secretNames narrows it to named Secrets.
+*/}}
+{{- define "ferry.secretRules" -}}
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]

@@ -138,6 +138,7 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     CronSchedule schedule = new CronSchedule(policy.getSpec().schedule, null);
     measurePerformance(policy, status, schedule, now);
     act(policy, md, status, now);
+    deliveredCondition(policy, status, generation, now);
 
     if (status.lastCheck != null) {
       boolean drift = DriftActions.DRIFT.equals(status.lastCheck.result);
@@ -303,7 +304,7 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
           DriftPolicyStatus.Delivery delivery = new DriftPolicyStatus.Delivery();
           delivery.id = Deliveries.id(policy, change, n.verdict(), i);
           delivery.verdict = n.verdict();
-          delivery.target = "Secret " + target.webhook.urlSecretRef.name + " key " + target.webhook.urlSecretRef.key;
+          delivery.target = target(policy, target);
           WebhookNotifier.Outcome outcome = notifier.send(namespace, target.webhook, n, delivery.id);
           metrics.notification(outcome.sent());
           Deliveries.attempted(delivery, outcome.sent(), outcome.message(), now);
@@ -361,13 +362,40 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     }
   }
 
+  /** A notification target as status names it: the Secret holding its URL, never the URL. */
+  private static String target(DriftPolicy policy, DriftPolicySpec.Notify notify) {
+    var ref = notify.webhook.urlSecretRef;
+    return "Secret " + (ref.namespace == null ? policy.getMetadata().getNamespace() : ref.namespace) + "/" + ref.name
+        + " key " + ref.key;
+  }
+
+  /**
+   * Whether the latest notification reached every target: a Secret Ferry may not read, a
+   * receiver that fails or a bad URL shows here, not only in status.deliveries.
+   */
+  private static void deliveredCondition(DriftPolicy policy, DriftPolicyStatus status, long generation, Instant now) {
+    int targets = policy.getSpec().actions == null || policy.getSpec().actions.notify == null ? 0
+        : policy.getSpec().actions.notify.size();
+    if (targets == 0 || status.deliveries.isEmpty()) {
+      return;
+    }
+    List<DriftPolicyStatus.Delivery> latest = status.deliveries.subList(0, Math.min(targets, status.deliveries.size()));
+    List<String> failing = latest.stream().filter(d -> !Boolean.TRUE.equals(d.delivered)).map(d -> d.message).toList();
+    if (failing.isEmpty()) {
+      Conditions.set(status, "NotificationsDelivered", Conditions.TRUE, "Delivered", latest.size()
+          + " webhook(s) accepted the latest notification", generation, now);
+    } else {
+      Conditions.set(status, "NotificationsDelivered", Conditions.FALSE, "DeliveryFailed", String.join("; ", failing),
+          generation, now);
+    }
+  }
+
   /** Sends again, under the same id, every delivery whose receiver failed and whose backoff is over. */
   private void retryDeliveries(DriftPolicy policy, DriftPolicyStatus status, Instant now) {
     var actions = policy.getSpec().actions;
     for (DriftPolicyStatus.Delivery delivery : Deliveries.due(status.deliveries, now)) {
       Optional<DriftPolicySpec.Notify> target = actions == null || actions.notify == null ? Optional.empty()
-          : actions.notify.stream().filter(t -> delivery.target.equals("Secret " + t.webhook.urlSecretRef.name
-              + " key " + t.webhook.urlSecretRef.key)).findFirst();
+          : actions.notify.stream().filter(t -> delivery.target.equals(target(policy, t))).findFirst();
       if (target.isEmpty()) {
         delivery.nextAttemptAt = null; // the target was removed from the spec
         continue;

@@ -41,10 +41,12 @@ public class WebhookNotifier {
 
   /** Sends one delivery; {@code deliveryId} goes in the {@link Deliveries#HEADER} header, the same on every retry. */
   public Outcome send(String namespace, Webhook webhook, Notification notification, String deliveryId) {
-    String where = "webhook from Secret " + webhook.urlSecretRef.name + " key " + webhook.urlSecretRef.key;
+    String secretNamespace = webhook.urlSecretRef.namespace == null ? namespace : webhook.urlSecretRef.namespace;
+    String where = "webhook from Secret " + secretNamespace + "/" + webhook.urlSecretRef.name + " key "
+        + webhook.urlSecretRef.key;
     String url;
     try {
-      url = readUrl(namespace, webhook);
+      url = readUrl(secretNamespace, webhook);
     } catch (IllegalStateException e) {
       return new Outcome(false, where + ": " + e.getMessage());
     }
@@ -80,7 +82,17 @@ public class WebhookNotifier {
   }
 
   private String readUrl(String namespace, Webhook webhook) {
-    Secret secret = client.secrets().inNamespace(namespace).withName(webhook.urlSecretRef.name).get();
+    Secret secret;
+    try {
+      secret = client.secrets().inNamespace(namespace).withName(webhook.urlSecretRef.name).get();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() == 403) {
+        throw new IllegalStateException("Ferry may not read Secrets in namespace " + namespace + ": keep the Secret in"
+            + " Ferry's own namespace and name it in urlSecretRef.namespace, or add " + namespace
+            + " to the chart's rbac.secretNamespaces");
+      }
+      throw new IllegalStateException("could not read the Secret (HTTP " + e.getCode() + ")");
+    }
     if (secret == null) {
       throw new IllegalStateException("the Secret does not exist");
     }

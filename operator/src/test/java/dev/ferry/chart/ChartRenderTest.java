@@ -26,7 +26,8 @@ class ChartRenderTest {
   void defaultsRenderOneOperatorWatchingEveryNamespace() throws Exception {
     List<ObjectNode> objects = ChartRender.objects(Scenarios.DEFAULTS);
     assertThat(objects).extracting(o -> o.path("kind").asText())
-        .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment");
+        .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment",
+            "Role", "RoleBinding"); // the Role: reading webhook Secrets in Ferry's own namespace only
 
     Deployment deployment = deployment(objects);
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
@@ -66,6 +67,7 @@ class ChartRenderTest {
         "ServiceAccount ferry-system/ferry",
         "Role a/ferry", "RoleBinding a/ferry", "Role b/ferry", "RoleBinding b/ferry",
         "Role ferry-system/ferry-leader-election", "RoleBinding ferry-system/ferry-leader-election",
+        "Role ferry-system/ferry-webhook-secrets", "RoleBinding ferry-system/ferry-webhook-secrets",
         "Service ferry-system/ferry-metrics", "Deployment ferry-system/ferry",
         "PodDisruptionBudget ferry-system/ferry", "ServiceMonitor ferry-system/ferry",
         "PrometheusRule ferry-system/ferry", "ConfigMap ferry-system/ferry-dashboard");
@@ -152,8 +154,9 @@ class ChartRenderTest {
         .containsEntry("FERRY_LEASE_NAMESPACE", "ops")
         .containsEntry("FERRY_LEADER_ELECTION", "true");
     assertThat(ChartRender.ofKind(objects, "Role")).extracting(ChartRender::describe)
-        .containsExactly("Role ops/ferry-leader-election");
-    assertThat(ChartRender.ofKind(objects, "RoleBinding").get(0).at("/subjects/0/namespace").asText())
+        .containsExactlyInAnyOrder("Role ops/ferry-leader-election", "Role ferry-system/ferry-webhook-secrets");
+    assertThat(ChartRender.ofKind(objects, "RoleBinding").stream().filter(b -> b.at("/metadata/namespace").asText()
+        .equals("ops")).findFirst().orElseThrow().at("/subjects/0/namespace").asText())
         .as("the binding in the Lease's namespace names the operator's ServiceAccount in the release namespace")
         .isEqualTo(ChartRender.NAMESPACE);
   }
@@ -170,7 +173,7 @@ class ChartRenderTest {
   void aReleaseNotNamedFerryPrefixesItsObjects() {
     String manifests = ChartRender.helm().template().withName("team-a").withNamespace("team-a").call();
     assertThat(ChartRender.parse(manifests)).extracting(o -> o.at("/metadata/name").asText())
-        .containsOnly("team-a-ferry", "team-a-ferry-metrics");
+        .containsOnly("team-a-ferry", "team-a-ferry-metrics", "team-a-ferry-webhook-secrets");
   }
 
   static Deployment deployment(List<ObjectNode> objects) throws Exception {

@@ -58,7 +58,8 @@ class RbacRulesTest {
   @Test
   void namespacedRolesGrantExactlyWhatTheClusterRoleGrants() {
     JsonNode cluster = ChartRender.one(ChartRender.objects(Scenarios.DEFAULTS), "ClusterRole").orElseThrow().get("rules");
-    List<ObjectNode> roles = ChartRender.ofKind(ChartRender.objects("watchNamespaces: [a, b]"), "Role");
+    List<ObjectNode> roles = ChartRender.ofKind(ChartRender.objects("watchNamespaces: [a, b]"), "Role").stream()
+        .filter(r -> !r.at("/metadata/name").asText().endsWith("-webhook-secrets")).toList();
     assertThat(roles).extracting(ChartRender::describe).containsExactly("Role a/ferry", "Role b/ferry");
     assertThat(roles).allSatisfy(r -> assertThat(r.get("rules")).isEqualTo(cluster));
     assertThat(ChartRender.one(ChartRender.objects("watchNamespaces: [a, b]"), "ClusterRole"))
@@ -89,7 +90,8 @@ class RbacRulesTest {
 
   @Test
   void leaseRulesOnlyWithLeaderElectionAndNamedForUpdates() {
-    assertThat(ChartRender.ofKind(ChartRender.objects(Scenarios.DEFAULTS), "Role")).isEmpty();
+    assertThat(ChartRender.ofKind(ChartRender.objects(Scenarios.DEFAULTS), "Role"))
+        .noneMatch(r -> r.at("/metadata/name").asText().endsWith("-leader-election"));
     ObjectNode role = ChartRender.ofKind(ChartRender.objects(Scenarios.EVERYTHING), "Role").stream()
         .filter(r -> r.at("/metadata/name").asText().endsWith("-leader-election")).findFirst().orElseThrow();
     assertThat(role.at("/metadata/namespace").asText()).isEqualTo(ChartRender.NAMESPACE);
@@ -132,17 +134,34 @@ class RbacRulesTest {
     }
   }
 
-  @Test
-  void secretNamesNarrowTheSecretRule() {
-    JsonNode rules = ChartRender.one(ChartRender.objects("rbac: {secretNames: [drift-webhook, slack-url]}"), "ClusterRole")
-        .orElseThrow().get("rules");
-    JsonNode secrets = null;
-    for (JsonNode rule : rules) {
-      if (rule.get("resources").toString().contains("secrets")) {
-        secrets = rule;
+  /** The webhook-Secret Roles the chart renders, by namespace. */
+  private static java.util.Map<String, JsonNode> secretRoles(String values) {
+    java.util.Map<String, JsonNode> roles = new java.util.TreeMap<>();
+    for (ObjectNode role : ChartRender.ofKind(ChartRender.objects(values), "Role")) {
+      if (role.at("/metadata/name").asText().endsWith("-webhook-secrets")) {
+        roles.put(role.at("/metadata/namespace").asText(), role.get("rules"));
       }
     }
-    assertThat(secrets).isNotNull();
+    return roles;
+  }
+
+  @Test
+  void byDefaultSecretsAreReadableOnlyInFerrysOwnNamespace() {
+    for (JsonNode rule : ChartRender.one(ChartRender.objects(Scenarios.DEFAULTS), "ClusterRole").orElseThrow()
+        .get("rules")) {
+      assertThat(rule.get("resources").toString()).as("no Secret in every namespace").doesNotContain("secrets");
+    }
+    var roles = secretRoles(Scenarios.DEFAULTS);
+    assertThat(roles).containsOnlyKeys(ChartRender.NAMESPACE);
+    assertThat(roles.get(ChartRender.NAMESPACE).toString()).isEqualTo(
+        "[{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]}]");
+  }
+
+  @Test
+  void secretNamespacesAndNamesOptIn() {
+    var roles = secretRoles("rbac: {secretNamespaces: [team-a, team-b], secretNames: [drift-webhook, slack-url]}");
+    assertThat(roles).containsOnlyKeys("team-a", "team-b");
+    JsonNode secrets = roles.get("team-a").get(0);
     assertThat(secrets.get("verbs").toString()).isEqualTo("[\"get\"]");
     assertThat(secrets.get("resourceNames").toString()).isEqualTo("[\"drift-webhook\",\"slack-url\"]");
   }

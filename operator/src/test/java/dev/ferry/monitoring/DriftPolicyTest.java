@@ -351,7 +351,7 @@ class DriftPolicyTest extends OperatorTestBase {
     assertThat(seen.getStatus().deliveries).as("recorded once").singleElement().satisfies(d -> {
       assertThat(d.delivered).isTrue();
       assertThat(d.verdict).isEqualTo("Drift");
-      assertThat(d.target).isEqualTo("Secret slack-hook key url");
+      assertThat(d.target).isEqualTo("Secret ml/slack-hook key url");
     });
   }
 
@@ -382,6 +382,25 @@ class DriftPolicyTest extends OperatorTestBase {
     });
     assertThat(deliveryIds).hasSize(3).containsOnly(delivery.id);
     assertThat(received).hasSize(1);
+  }
+
+  @Test
+  void aSecretFerryMayNotReadIsReportedWithWhatToDo() {
+    deployment(2L, 1L);
+    notifySlack();
+    forbidden.add(request -> request.startsWith("GET ") && request.contains("/namespaces/ml/secrets/"));
+    runner.succeed("drift-check", DRIFT);
+    policy(s -> {
+      s.actions.notify = List.of(slack());
+      s.actions.retrain = null;
+    });
+    DriftPolicy seen = awaitPolicy(p -> Conditions.find(p.getStatus(), "NotificationsDelivered").isPresent());
+    var condition = Conditions.find(seen.getStatus(), "NotificationsDelivered").orElseThrow();
+    assertThat(condition.getStatus()).isEqualTo("False");
+    assertThat(condition.getMessage()).contains("Secret ml/slack-hook", "Ferry may not read Secrets in namespace ml",
+        "urlSecretRef.namespace", "rbac.secretNamespaces").doesNotContain("secret-token");
+    assertThat(deliveryIds).as("nothing sent").isEmpty();
+    assertThat(Conditions.isTrue(seen.getStatus(), "Ready")).as("the policy itself still works").isTrue();
   }
 
   private void notifySlack() {

@@ -77,6 +77,8 @@ public abstract class OperatorTestBase {
    * (as a crash or a lost connection would, after whatever it did before), and the predicate is used up.
    */
   protected final java.util.List<Predicate<String>> faults = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Requests the API server refuses with 403, as RBAC would: every one whose "METHOD uri" a predicate matches. */
+  protected final java.util.List<Predicate<String>> forbidden = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** The faults that fired, as "METHOD uri". */
   protected final java.util.Queue<String> injected = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -94,6 +96,9 @@ public abstract class OperatorTestBase {
                 operatorRequests.add(line);
                 if (!"GET".equals(request.method())) {
                   operatorWrites.incrementAndGet();
+                }
+                if (forbidden.stream().anyMatch(f -> f.test(line))) {
+                  throw new io.fabric8.kubernetes.client.KubernetesClientException("forbidden: " + line, 403, null);
                 }
                 for (Predicate<String> fault : faults) {
                   if (fault.test(line) && faults.remove(fault)) {

@@ -106,6 +106,12 @@ public class DriftPolicySpec {
     @Required
     @JsonPropertyDescription("Key in the Secret.")
     public String key;
+    @io.fabric8.generator.annotation.Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    @io.fabric8.generator.annotation.Size(max = 63)
+    @JsonPropertyDescription("Namespace of the Secret. Default: the DriftPolicy's. Ferry may read Secrets only in the"
+        + " namespaces its chart lists in rbac.secretNamespaces (by default only its own), so a Secret kept in"
+        + " Ferry's namespace is named here.")
+    public String namespace;
   }
 
   /** Retraining on drift. */
