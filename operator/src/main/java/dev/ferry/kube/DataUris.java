@@ -19,10 +19,10 @@ public final class DataUris {
       return Optional.of(field + ": required");
     }
     String lower = uri.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("http://") || lower.startsWith("https://") || uri.startsWith("/")) {
+    if (lower.startsWith("http://") || lower.startsWith("https://") || uri.startsWith("/") || lower.startsWith("file:/")) {
       return Optional.empty(); // an absolute path is a file in the step's image or a volume it mounts
     }
-    return pvcProblem(field, uri, "pvc://<claim>/<path>, http://, https:// or an absolute path");
+    return pvcProblem(field, uri, "pvc://<claim>/<path>, http://, https://, file:/... or an absolute path");
   }
 
   /** What is wrong with {@code uri} as a place to write artifacts (a mounted claim), or empty. */

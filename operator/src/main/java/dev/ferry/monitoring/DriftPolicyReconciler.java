@@ -104,7 +104,9 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     status.observedGeneration = generation;
     String namespace = policy.getMetadata().getNamespace();
 
-    List<String> errors = validate(policy.getSpec());
+    List<String> errors = new ArrayList<>(validate(policy.getSpec()));
+    dev.ferry.kube.Names.nameProblem(policy.getMetadata().getName(), 63,
+        "it is the value of the ferry.dev/drift-policy label on its check Jobs").ifPresent(errors::add);
     if (!errors.isEmpty()) {
       Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, String.join("; ", errors),
           generation, now);

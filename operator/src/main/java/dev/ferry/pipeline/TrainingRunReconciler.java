@@ -108,6 +108,12 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
 
   /** Copies the pipeline spec into the run, so editing the pipeline never changes a run in flight. */
   private boolean snapshot(TrainingRun run, TrainingRunStatus status, long generation, Instant now) {
+    Optional<String> badName = dev.ferry.kube.Names.nameProblem(run.getMetadata().getName(), 63,
+        "it is the value of the ferry.dev/run label on its Jobs and pods");
+    if (badName.isPresent()) {
+      fail(status, Conditions.INVALID_SPEC, badName.get(), generation, now);
+      return false;
+    }
     String namespace = run.getMetadata().getNamespace();
     TrainingPipeline pipeline = client.resources(TrainingPipeline.class).inNamespace(namespace)
         .withName(run.getSpec().pipeline).get();

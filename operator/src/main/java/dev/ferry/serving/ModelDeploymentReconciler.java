@@ -91,7 +91,9 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
   public UpdateControl<ModelDeployment> reconcile(ModelDeployment md, Context<ModelDeployment> context) {
     Instant now = clock.instant();
     long generation = md.getMetadata().getGeneration() == null ? 0 : md.getMetadata().getGeneration();
-    List<String> errors = ServingSpecValidator.validate(md.getSpec());
+    List<String> errors = new ArrayList<>(ServingSpecValidator.validate(md.getSpec()));
+    dev.ferry.kube.Names.nameProblem(md.getMetadata().getName(), 55,
+        "its Services are named <name> and <name>-staging, at most 63 characters").ifPresent(errors::add);
     if (!errors.isEmpty()) {
       var status = Optional.ofNullable(dev.ferry.kube.StatusChange.copy(md.getStatus(),
           dev.ferry.api.v1alpha1.ModelDeploymentStatus.class)).orElseGet(dev.ferry.api.v1alpha1.ModelDeploymentStatus::new);

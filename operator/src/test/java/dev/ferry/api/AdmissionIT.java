@@ -39,6 +39,10 @@ class AdmissionIT {
    * For each CEL rule message, what to merge into the object the rule sits on to break it
    * (null deletes a field). A rule on a string takes the fragment as the new value.
    */
+  private static final String NAME_BOUND = "metadata.name: at most ";
+  /** A valid DNS name of 64 characters, merged at the root. */
+  private static final String LONG_NAME = "{metadata: {name: " + "n".repeat(64) + "}}";
+
   private static final Map<String, String> CEL_VIOLATIONS = Map.ofEntries(
       Map.entry("steps[].name must be unique", "{steps: [{name: a, image: x}, {name: a, image: y}]}"),
       Map.entry("a step sets exactly one of image or builtin", "{name: a, image: x, builtin: validate-data}"),
@@ -52,7 +56,14 @@ class AdmissionIT {
       Map.entry("min and max apply only to type number or integer", "{name: a, type: category, min: 0}"),
       Map.entry("rollout.strategy Canary needs at least one rollout.steps entry",
           "{rollout: {strategy: Canary, steps: null}}"),
-      Map.entry("uri must be pvc://claim/path, http(s)://..., file:/... or an absolute path", "\"ftp://host/data.csv\""));
+      Map.entry("uri must be pvc://claim/path, http(s)://..., file:/... or an absolute path", "\"ftp://host/data.csv\""),
+      Map.entry(NAME_BOUND + "63 characters (it is the value of the ferry.dev/pipeline label on every run, Job and pod)",
+          LONG_NAME),
+      Map.entry(NAME_BOUND + "63 characters (it is the value of the ferry.dev/run label on its Jobs and pods)", LONG_NAME),
+      Map.entry(NAME_BOUND + "63 characters (it is the value of the ferry.dev/drift-policy label on its check Jobs)",
+          LONG_NAME),
+      Map.entry(NAME_BOUND + "55 characters (its Services are named <name> and <name>-staging, at most 63 characters)",
+          LONG_NAME));
 
   @BeforeAll
   static void namespace() {
@@ -89,6 +100,18 @@ class AdmissionIT {
     Crds.byKind().forEach((kind, crd) -> {
       JsonNode spec = Crds.openApiSchema(crd).path("properties").path("spec");
       walk(kind, spec, List.of("spec"), violations, uncovered);
+      // Rules at the root (metadata.name bounds): the fragment is merged into the whole object.
+      for (JsonNode rule : Crds.openApiSchema(crd).path("x-kubernetes-validations")) {
+        String message = rule.path("message").asText();
+        String fragment = CEL_VIOLATIONS.get(message);
+        if (fragment == null) {
+          uncovered.add(kind + " <root>: " + message);
+          continue;
+        }
+        ObjectNode resource = baseTree(kind);
+        merge(resource, List.of(), Crds.parse(fragment));
+        violations.add(new Violation(kind, "metadata.name", "rule '" + message + "'", resource, false));
+      }
     });
     Stream<DynamicTest> coverage = Stream.of(dynamicTest("every CEL rule has a violating fragment", () -> {
       assertThat(uncovered).as("CEL rules with no entry in AdmissionIT.CEL_VIOLATIONS").isEmpty();

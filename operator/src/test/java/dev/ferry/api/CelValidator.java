@@ -86,7 +86,13 @@ public final class CelValidator {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.schema = Crds.openApiSchema(crd);
+    // As the API server does for CEL: a root rule sees metadata.name and metadata.generateName.
+    com.fasterxml.jackson.databind.node.ObjectNode withMetadata = Crds.openApiSchema(crd).deepCopy();
+    com.fasterxml.jackson.databind.node.ObjectNode metadata = withMetadata.with("properties").with("metadata");
+    metadata.put("type", "object");
+    metadata.with("properties").with("name").put("type", "string");
+    metadata.with("properties").with("generateName").put("type", "string");
+    this.schema = withMetadata;
     CelType root = typeOf(schema, crd.at("/spec/names/plural").asText());
     CelTypeProvider types = new CelTypeProvider() {
       @Override

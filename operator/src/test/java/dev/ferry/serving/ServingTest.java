@@ -553,6 +553,23 @@ class ServingTest extends OperatorTestBase {
   }
 
   @Test
+  void aNameTooLongForItsServicesIsAnInvalidSpecNamingTheField() {
+    // The CRD refuses it at apply (AdmissionIT); one that slipped past gets the same answer here.
+    ModelDeployment md = new ModelDeployment();
+    md.getMetadata().setName("m".repeat(56));
+    md.setSpec(new ModelDeploymentSpec());
+    md.getSpec().model = "churn";
+    md.getSpec().server = new ModelDeploymentSpec.Server();
+    md.getSpec().server.image = "registry.example/mlserver:1.6";
+    create(md);
+    ModelDeployment seen = awaitResource(ModelDeployment.class, "m".repeat(56), m -> m.getStatus() != null);
+    var ready = Conditions.find(seen.getStatus(), "Ready").orElseThrow();
+    assertThat(ready.getReason()).isEqualTo(Conditions.INVALID_SPEC);
+    assertThat(ready.getMessage()).contains("metadata.name: at most 55 characters", "got 56");
+    assertThat(client.services().inNamespace(NS).list().getItems()).as("nothing created").isEmpty();
+  }
+
+  @Test
   void unreachablePrometheusIsToleratedUpToTheFailureLimit() {
     version(1, true);
     deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, s -> {

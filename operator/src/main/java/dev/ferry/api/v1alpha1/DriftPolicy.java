@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Drifting", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.lastCheck.driftedFeatures")
 @AdditionalPrinterColumn(name = "Last Check", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".status.lastCheck.time")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+@io.fabric8.generator.annotation.ValidationRule(value = "!has(self.metadata.name) || self.metadata.name.size() <= 63",
+    message = "metadata.name: at most 63 characters (it is the value of the ferry.dev/drift-policy label on its check Jobs)")
 public class DriftPolicy extends CustomResource<DriftPolicySpec, DriftPolicyStatus> implements Namespaced {
   // Overridden only to carry descriptions: kubectl explain driftpolicy.spec / .status shows them.
   @Override

@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Candidate", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.candidateVersion")
 @AdditionalPrinterColumn(name = "Phase", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.phase")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+@io.fabric8.generator.annotation.ValidationRule(value = "!has(self.metadata.name) || self.metadata.name.size() <= 55",
+    message = "metadata.name: at most 55 characters (its Services are named <name> and <name>-staging, at most 63 characters)")
 public class ModelDeployment extends CustomResource<ModelDeploymentSpec, ModelDeploymentStatus> implements Namespaced {
   // Overridden only to carry descriptions: kubectl explain modeldeployment.spec / .status shows them.
   @Override

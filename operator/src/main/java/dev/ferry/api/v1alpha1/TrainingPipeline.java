@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 // A string, not a date: kubectl prints a date column as an age, and a future time as <invalid>.
 @AdditionalPrinterColumn(name = "Next Run", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.nextScheduledRun")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+@io.fabric8.generator.annotation.ValidationRule(value = "!has(self.metadata.name) || self.metadata.name.size() <= 63",
+    message = "metadata.name: at most 63 characters (it is the value of the ferry.dev/pipeline label on every run, Job and pod)")
 public class TrainingPipeline extends CustomResource<TrainingPipelineSpec, TrainingPipelineStatus> implements Namespaced {
   // Overridden only to carry descriptions: kubectl explain trainingpipeline.spec / .status shows them.
   @Override

@@ -18,6 +18,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Step", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.currentStep")
 @AdditionalPrinterColumn(name = "Model Version", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.modelVersion")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+@io.fabric8.generator.annotation.ValidationRule(value = "!has(self.metadata.name) || self.metadata.name.size() <= 63",
+    message = "metadata.name: at most 63 characters (it is the value of the ferry.dev/run label on its Jobs and pods)")
 public class TrainingRun extends CustomResource<TrainingRunSpec, TrainingRunStatus> implements Namespaced {
   // Overridden only to carry descriptions: kubectl explain trainingrun.spec / .status shows them.
   @Override
