@@ -70,19 +70,7 @@ public final class Fixtures {
 
   /** A copy of examples/quickstart under {@code work}, without any earlier local-mode state. */
   public static Path copyQuickstart(Path work) throws IOException {
-    Path source = projectRoot().resolve("examples/quickstart");
-    Path target = work.resolve("quickstart");
-    try (java.util.stream.Stream<Path> files = Files.walk(source)) {
-      for (Path file : files.filter(p -> !p.toString().contains(".ferry-local")).toList()) {
-        Path to = target.resolve(source.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(to);
-        } else {
-          Files.copy(file, to);
-        }
-      }
-    }
-    return target;
+    return dev.ferry.e2e.RealCluster.copyTree(projectRoot().resolve("examples/quickstart"), work.resolve("quickstart"));
   }
 
   public static String read(Path path) {
