@@ -13,15 +13,6 @@ public final class Names {
   private Names() {
   }
 
-  /**
-   * The operator's twin of the CRDs' metadata.name bound: a name Ferry turns into label values or
-   * Service names must be at most {@code max} characters, or every child create would be refused.
-   */
-  public static java.util.Optional<String> nameProblem(String name, int max, String why) {
-    return name != null && name.length() > max ? java.util.Optional.of("metadata.name: at most " + max
-        + " characters (" + why + "), got " + name.length()) : java.util.Optional.empty();
-  }
-
   /** Joins parts with '-'; if too long, keeps a prefix and appends a short hash so names stay unique. */
   public static String join(int maxLength, String... parts) {
     String name = String.join("-", parts);

@@ -18,6 +18,14 @@ public final class DriftCheckResults {
   private DriftCheckResults() {
   }
 
+  /** A check whose pod never started: an Error that says why. */
+  public static Check notStarted(String job, String time, String why) {
+    Check check = new Check();
+    check.job = job;
+    check.time = time;
+    return error(check, why);
+  }
+
   public static Check read(String job, String time, Integer exitCode, String message, String jobFailure) {
     Check check = new Check();
     check.job = job;

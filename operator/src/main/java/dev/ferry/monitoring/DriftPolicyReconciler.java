@@ -1,5 +1,6 @@
 package dev.ferry.monitoring;
 
+import dev.ferry.admission.Admission;
 import dev.ferry.api.v1alpha1.DriftPolicy;
 import dev.ferry.api.v1alpha1.DriftPolicySpec;
 import dev.ferry.api.v1alpha1.DriftPolicyStatus;
@@ -104,9 +105,7 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     status.observedGeneration = generation;
     String namespace = policy.getMetadata().getNamespace();
 
-    List<String> errors = new ArrayList<>(validate(policy.getSpec()));
-    dev.ferry.kube.Names.nameProblem(policy.getMetadata().getName(), 63,
-        "it is the value of the ferry.dev/drift-policy label on its check Jobs").ifPresent(errors::add);
+    List<String> errors = validate(policy);
     if (!errors.isEmpty()) {
       Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, String.join("; ", errors),
           generation, now);
@@ -136,6 +135,7 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     Conditions.set(status, Conditions.READY, Conditions.TRUE, "Scheduled", "checks " + policy.getSpec().schedule
         + " against " + baseline.get(), generation, now);
 
+    Optional<Instant> stuckDue = failChecksThatCannotStart(policy, context, status, now);
     readFinishedChecks(policy, context, status, now);
     CronSchedule schedule = new CronSchedule(policy.getSpec().schedule, null);
     measurePerformance(policy, status, schedule, now);
@@ -151,40 +151,38 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     status.nextCheck = schedule.next(now).map(Times::format).orElse(null);
     UpdateControl<DriftPolicy> control = StatusWriter.write(policy, status, context);
     Optional<Instant> wake = Stream.of(schedule.next(now), Deliveries.nextAttempt(status.deliveries),
-            Optional.ofNullable(status.pendingRollback).map(p -> now))
+            Optional.ofNullable(status.pendingRollback).map(p -> now), stuckDue)
         .flatMap(Optional::stream).min(Instant::compareTo);
     return wake.map(t -> control.rescheduleAfter(Duration.between(now, t).plusMillis(500))).orElse(control);
   }
 
-  static List<String> validate(DriftPolicySpec spec) {
-    List<String> errors = new ArrayList<>();
-    if (spec == null) {
-      return List.of("spec: required");
+  /** The CRD's constraints (see {@link Admission}), then what only the operator can check. */
+  public static List<String> validate(DriftPolicy policy) {
+    List<String> errors = Admission.problems(policy);
+    DriftPolicySpec spec = policy.getSpec();
+    if (!errors.isEmpty() || spec == null) {
+      return spec == null ? List.of("spec: Required value") : errors;
     }
-    if (spec.deployment == null || spec.deployment.isBlank()) {
-      errors.add("spec.deployment: required");
+    errors = new ArrayList<>();
+    if (spec.deployment.isBlank()) {
+      errors.add("spec.deployment: must not be empty");
     }
-    dev.ferry.kube.DataUris.readableProblem("spec.current.uri", spec.current == null ? null : spec.current.uri)
-        .ifPresent(errors::add);
+    dev.ferry.kube.DataUris.readableProblem("spec.current.uri", spec.current.uri).ifPresent(errors::add);
     if (spec.baseline != null && spec.baseline.uri != null) {
       dev.ferry.kube.DataUris.readableProblem("spec.baseline.uri", spec.baseline.uri).ifPresent(errors::add);
     }
     for (int i = 0; spec.features != null && i < spec.features.size(); i++) {
       var feature = spec.features.get(i);
-      if (feature.threshold != null && (!Double.isFinite(feature.threshold) || feature.threshold < 0)) {
-        errors.add("spec.features[" + i + "].threshold: must be 0 or more, got " + feature.threshold);
-      } else if (feature.threshold != null && feature.threshold > 1 && feature.test != null
+      if (feature.threshold != null && feature.threshold > 1 && feature.test != null
           && (feature.test == DriftPolicySpec.DriftTest.ks || feature.test == DriftPolicySpec.DriftTest.chi2)) {
         errors.add("spec.features[" + i + "].threshold: a p-value threshold (" + feature.test + ") is at most 1, got "
             + feature.threshold);
       }
     }
+    List<String> found = errors;
     CronSchedule.problem(spec.schedule).ifPresent(problem ->
-        errors.add("spec.schedule: \"" + spec.schedule + "\" is " + problem));
-    if (spec.datasetDriftShare != null && (spec.datasetDriftShare < 0 || spec.datasetDriftShare > 1)) {
-      errors.add("spec.datasetDriftShare: must be between 0 and 1");
-    }
-    return errors;
+        found.add("spec.schedule: \"" + spec.schedule + "\" is " + problem));
+    return found;
   }
 
   /** The baseline: the override, else the training dataset of the version in production. */
@@ -223,6 +221,47 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
   }
 
   /** Turns every finished check Job not yet read into a Check, oldest first. */
+  /**
+   * A check whose pod cannot start (bad image, missing Secret or volume, unschedulable) is recorded
+   * as an Error with the pod's reason once spec.pendingDeadlineSeconds has passed, and its Job is
+   * deleted: the CronJob runs one check at a time, so a stuck one would block every later check.
+   * Returns when to look again for a stuck check whose deadline is still ahead.
+   */
+  private Optional<Instant> failChecksThatCannotStart(DriftPolicy policy, Context<DriftPolicy> context,
+      DriftPolicyStatus status, Instant now) {
+    int seconds = Optional.ofNullable(policy.getSpec().pendingDeadlineSeconds)
+        .orElse(StepOutcome.DEFAULT_PENDING_DEADLINE_SECONDS);
+    Set<String> recorded = new java.util.HashSet<>();
+    status.history.forEach(c -> recorded.add(c.job));
+    Optional<Instant> next = Optional.empty();
+    for (Job job : context.getSecondaryResources(Job.class)) {
+      if (StepOutcome.state(job) != StepOutcome.JobState.Running || recorded.contains(job.getMetadata().getName())) {
+        continue;
+      }
+      var pods = client.pods().inNamespace(job.getMetadata().getNamespace())
+          .withLabel("job-name", job.getMetadata().getName()).list().getItems();
+      Optional<StepOutcome.Stuck> stuck = StepOutcome.stuck(pods);
+      if (stuck.isEmpty()) {
+        continue;
+      }
+      Instant deadline = stuck.get().deadline(seconds);
+      if (now.isBefore(deadline)) {
+        next = next.filter(t -> t.isBefore(deadline)).or(() -> Optional.of(deadline));
+        continue;
+      }
+      Check check = DriftCheckResults.notStarted(job.getMetadata().getName(), Times.format(now),
+          stuck.get().describe("spec.pendingDeadlineSeconds", seconds));
+      status.lastCheck = check;
+      status.history.add(0, check);
+      metrics.driftCheck(check.result);
+      while (status.history.size() > HISTORY) {
+        status.history.remove(status.history.size() - 1);
+      }
+      client.resource(job).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+    }
+    return next;
+  }
+
   private void readFinishedChecks(DriftPolicy policy, Context<DriftPolicy> context, DriftPolicyStatus status,
       Instant now) {
     Set<String> seen = new java.util.HashSet<>();

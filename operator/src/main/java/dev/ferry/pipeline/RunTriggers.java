@@ -57,7 +57,7 @@ public final class RunTriggers {
       String reason = previous.observedDatasetUri == null
           ? "first dataset " + datasetUri
           : "dataset changed from " + previous.observedDatasetUri + " to " + datasetUri;
-      due.add(new NewRun(Names.join(Names.MAX_LABEL - PipelineSpecValidator.MAX_STEP_NAME - 1, base, "data",
+      due.add(new NewRun(Names.join(Names.MAX_LABEL - dev.ferry.api.v1alpha1.StepSpec.MAX_NAME - 1, base, "data",
           "g" + pipeline.getMetadata().getGeneration()), TriggerKind.DatasetChange, reason));
     } else if (!onDatasetChange) {
       status.observedDatasetUri = null;
@@ -70,7 +70,7 @@ public final class RunTriggers {
       Optional<Instant> latest = cron.latestAtOrBefore(now);
       if (latest.isPresent() && latest.get().isAfter(since)) {
         // Missed times while the operator was away collapse into the latest one, as CronJobs do.
-        due.add(new NewRun(Names.join(Names.MAX_LABEL - PipelineSpecValidator.MAX_STEP_NAME - 1, base,
+        due.add(new NewRun(Names.join(Names.MAX_LABEL - dev.ferry.api.v1alpha1.StepSpec.MAX_NAME - 1, base,
             MINUTE.format(latest.get())), TriggerKind.Schedule, "scheduled for " + Times.format(latest.get())));
         status.lastScheduleTime = Times.format(latest.get());
       } else if (previous.lastScheduleTime == null) {

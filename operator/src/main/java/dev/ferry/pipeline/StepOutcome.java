@@ -49,7 +49,20 @@ public final class StepOutcome {
 
   /** Why a pod has not started, and since when. */
   public record Stuck(String reason, String message, java.time.Instant since) {
+    /** When a pending deadline of {@code seconds} runs out for this pod. */
+    public java.time.Instant deadline(int seconds) {
+      return since.plusSeconds(seconds);
+    }
+
+    /** "ImagePullBackOff: ... (the pod could not start within {field}, 600 s)", for a status. */
+    public String describe(String field, int seconds) {
+      return reason + ": " + StepResult.abbreviate(message) + " (the pod could not start within " + field + ", "
+          + seconds + " s)";
+    }
   }
+
+  /** The documented default of every pending deadline (steps, smoke tests, drift checks): 10 minutes. */
+  public static final int DEFAULT_PENDING_DEADLINE_SECONDS = 600;
 
   /**
    * The newest pod that has not started a container, with the kubelet's or the scheduler's reason

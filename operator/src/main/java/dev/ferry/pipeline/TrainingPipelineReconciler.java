@@ -70,9 +70,7 @@ public class TrainingPipelineReconciler implements Reconciler<TrainingPipeline> 
     long generation = pipeline.getMetadata().getGeneration() == null ? 0 : pipeline.getMetadata().getGeneration();
     TrainingPipelineStatus before = pipeline.getStatus();
 
-    List<String> errors = new java.util.ArrayList<>(PipelineSpecValidator.validate(pipeline.getSpec()));
-    dev.ferry.kube.Names.nameProblem(pipeline.getMetadata().getName(), 63,
-        "it is the value of the ferry.dev/pipeline label on every run, Job and pod").ifPresent(errors::add);
+    List<String> errors = PipelineSpecValidator.validate(pipeline);
     if (!errors.isEmpty()) {
       TrainingPipelineStatus status = Optional.ofNullable(StatusChange.copy(before, TrainingPipelineStatus.class))
           .orElseGet(TrainingPipelineStatus::new);

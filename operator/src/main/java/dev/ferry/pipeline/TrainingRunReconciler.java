@@ -1,5 +1,8 @@
 package dev.ferry.pipeline;
 
+import dev.ferry.admission.Admission;
+import dev.ferry.admission.ImmutableSpec;
+import dev.ferry.api.v1alpha1.TrainingRunSpec;
 import dev.ferry.api.v1alpha1.Ferry;
 import dev.ferry.api.v1alpha1.ModelVersion;
 import dev.ferry.api.v1alpha1.StepSpec;
@@ -86,11 +89,22 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     long generation = run.getMetadata().getGeneration() == null ? 0 : run.getMetadata().getGeneration();
     status.observedGeneration = generation;
 
+    Optional<String> changed = ImmutableSpec.changed(status.specDigest, run.getSpec(), TrainingRunSpec.IMMUTABLE);
+    if (changed.isPresent()) {
+      // Where no admission refused the edit: the run goes on as it was started, and says why.
+      Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, changed.get(), generation, now);
+      return finish(run, status, context);
+    }
+    if (status.specDigest != null && Conditions.find(status, Conditions.READY)
+        .filter(c -> c.getMessage() != null && c.getMessage().startsWith("spec: " + TrainingRunSpec.IMMUTABLE)).isPresent()) {
+      restoreReady(status, generation, now); // changed back: what the run was before the edit
+    }
     if (status.phase == Phase.Succeeded || status.phase == Phase.Failed) {
       return finish(run, status, context);
     }
-    if (run.getSpec() == null || run.getSpec().pipeline == null || run.getSpec().pipeline.isBlank()) {
-      fail(status, Conditions.INVALID_SPEC, "spec.pipeline: required", generation, now);
+    List<String> invalid = validate(run);
+    if (!invalid.isEmpty()) {
+      fail(status, Conditions.INVALID_SPEC, String.join("; ", invalid), generation, now);
       return finish(run, status, context);
     }
     if (status.pipelineSnapshot == null && !snapshot(run, status, generation, now)) {
@@ -108,12 +122,6 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
 
   /** Copies the pipeline spec into the run, so editing the pipeline never changes a run in flight. */
   private boolean snapshot(TrainingRun run, TrainingRunStatus status, long generation, Instant now) {
-    Optional<String> badName = dev.ferry.kube.Names.nameProblem(run.getMetadata().getName(), 63,
-        "it is the value of the ferry.dev/run label on its Jobs and pods");
-    if (badName.isPresent()) {
-      fail(status, Conditions.INVALID_SPEC, badName.get(), generation, now);
-      return false;
-    }
     String namespace = run.getMetadata().getNamespace();
     TrainingPipeline pipeline = client.resources(TrainingPipeline.class).inNamespace(namespace)
         .withName(run.getSpec().pipeline).get();
@@ -123,7 +131,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
           "TrainingPipeline " + run.getSpec().pipeline + " does not exist in namespace " + namespace, generation, now);
       return false;
     }
-    List<String> errors = PipelineSpecValidator.validate(pipeline.getSpec());
+    List<String> errors = PipelineSpecValidator.validate(pipeline);
     if (!errors.isEmpty()) {
       fail(status, Conditions.INVALID_SPEC, "pipeline " + pipeline.getMetadata().getName() + " is invalid: "
           + String.join("; ", errors), generation, now);
@@ -138,6 +146,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
       snapshot.dataset.uri = run.getSpec().datasetUri;
     }
     status.pipelineSnapshot = snapshot;
+    status.specDigest = ImmutableSpec.digest(run.getSpec());
     status.phase = Phase.Running;
     metrics.runStarted(run.getSpec().trigger == null ? "Manual" : run.getSpec().trigger.kind.name());
     status.startedAt = Times.format(now);
@@ -241,16 +250,15 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     if (stuck.isEmpty()) {
       return null;
     }
-    int seconds = pipeline.stepDefaults == null || pipeline.stepDefaults.pendingDeadlineSeconds == null ? 600
-        : pipeline.stepDefaults.pendingDeadlineSeconds;
-    Instant deadline = stuck.get().since().plusSeconds(seconds);
+    int seconds = pipeline.stepDefaults == null || pipeline.stepDefaults.pendingDeadlineSeconds == null
+        ? StepOutcome.DEFAULT_PENDING_DEADLINE_SECONDS : pipeline.stepDefaults.pendingDeadlineSeconds;
+    Instant deadline = stuck.get().deadline(seconds);
     if (now.isBefore(deadline)) {
       return deadline;
     }
     step.result = "Failed";
     step.finishedAt = Times.format(now);
-    step.message = stuck.get().reason() + ": " + StepResult.abbreviate(stuck.get().message()) + " (the pod could not"
-        + " start within stepDefaults.pendingDeadlineSeconds, " + seconds + " s)";
+    step.message = stuck.get().describe("stepDefaults.pendingDeadlineSeconds", seconds);
     client.resource(job).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
     fail(status, "StepCannotStart", "step " + step.name + " failed: " + step.message, generation, now);
     return null;
@@ -339,6 +347,22 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         generation, now);
     metrics.runFinished(Phase.Succeeded.name());
     LOG.info("registered ModelVersion {}", status.modelVersion);
+  }
+
+  /** The CRD's constraints (see {@link Admission}); the pipeline it names is checked when the run starts. */
+  public static List<String> validate(TrainingRun run) {
+    return run.getSpec() == null ? List.of("spec: Required value") : Admission.problems(run);
+  }
+
+  private static void restoreReady(TrainingRunStatus status, long generation, Instant now) {
+    boolean terminal = status.phase == Phase.Succeeded || status.phase == Phase.Failed;
+    var outcome = Conditions.find(status, SUCCEEDED).filter(c -> terminal);
+    if (outcome.isPresent()) {
+      Conditions.set(status, Conditions.READY, outcome.get().getStatus(), outcome.get().getReason(),
+          outcome.get().getMessage(), generation, now);
+    } else {
+      Conditions.set(status, Conditions.READY, Conditions.TRUE, "Running", "running " + status.currentStep, generation, now);
+    }
   }
 
   private void fail(TrainingRunStatus status, String reason, String message, long generation, Instant now) {

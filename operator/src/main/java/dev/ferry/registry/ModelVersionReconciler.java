@@ -1,5 +1,7 @@
 package dev.ferry.registry;
 
+import dev.ferry.admission.Admission;
+import dev.ferry.admission.ImmutableSpec;
 import dev.ferry.api.v1alpha1.ModelVersion;
 import dev.ferry.api.v1alpha1.ModelVersionSpec;
 import dev.ferry.api.v1alpha1.ModelVersionStatus;
@@ -25,7 +27,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -37,7 +38,6 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(name = "modelversion")
 public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   public static final String VALIDATED = "Validated";
-  private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
 
   private final ModelRegistrar registrar;
   private final dev.ferry.metrics.FerryMetrics metrics;
@@ -69,10 +69,25 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     ModelVersionStatus status = Optional.ofNullable(StatusChange.copy(before, ModelVersionStatus.class))
         .orElseGet(ModelVersionStatus::new);
     long generation = version.getMetadata().getGeneration() == null ? 0 : version.getMetadata().getGeneration();
+    Optional<String> changed = ImmutableSpec.changed(status.specDigest, version.getSpec(), ModelVersionSpec.IMMUTABLE);
+    if (changed.isPresent()) {
+      // Where no admission refused the edit: keep the verdict, say why nothing follows the change.
+      status.observedGeneration = generation;
+      Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, changed.get(), generation,
+          clock.instant());
+      return StatusWriter.write(version, status, context);
+    }
     boolean verdictReached = Conditions.find(status, VALIDATED).filter(c -> !Conditions.UNKNOWN.equals(c.getStatus()))
-        .isPresent() && Long.valueOf(generation).equals(status.observedGeneration);
+        .isPresent() && (status.specDigest != null || Long.valueOf(generation).equals(status.observedGeneration));
     if (!verdictReached) {
       judge(version, status, generation);
+    } else if (status.specDigest == null) {
+      status.specDigest = ImmutableSpec.digest(version.getSpec()); // judged by an earlier Ferry: record now
+    } else if (Conditions.find(status, Conditions.READY).filter(c -> Conditions.INVALID_SPEC.equals(c.getReason()))
+        .isPresent() && status.specDigest != null) {
+      // The spec was changed and changed back: the version is what it was registered as again.
+      status.observedGeneration = generation;
+      Conditions.set(status, Conditions.READY, Conditions.TRUE, "Registered", "", generation, clock.instant());
     }
     if (Conditions.isTrue(status, VALIDATED)) {
       VersionStages.Placement placement = VersionStages.placement(version,
@@ -90,7 +105,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     Instant now = clock.instant();
     status.observedGeneration = generation;
 
-    List<String> errors = validate(version.getSpec());
+    List<String> errors = validate(version);
     if (!errors.isEmpty()) {
       String message = String.join("; ", errors);
       Conditions.set(status, Conditions.READY, Conditions.FALSE, Conditions.INVALID_SPEC, message, generation, now);
@@ -99,6 +114,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     }
 
     ModelVersionSpec spec = version.getSpec();
+    status.specDigest = ImmutableSpec.digest(spec);
     ValidationGates.Champion champion = registrar.productionVersion(version.getMetadata().getNamespace(), spec.model)
         .filter(v -> !v.getMetadata().getName().equals(version.getMetadata().getName()))
         .map(v -> new ValidationGates.Champion(v.getSpec().version, v.getSpec().metrics))
@@ -117,30 +133,10 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     Conditions.set(status, Conditions.READY, Conditions.TRUE, "Registered", "", generation, now);
   }
 
-  static List<String> validate(ModelVersionSpec spec) {
-    List<String> errors = new ArrayList<>();
-    if (spec == null) {
-      errors.add("spec: required");
-      return errors;
-    }
-    if (spec.model == null || !DNS_LABEL.matcher(spec.model).matches()) {
-      errors.add("spec.model: must be a lowercase DNS label");
-    }
-    if (spec.version == null || spec.version < 1) {
-      errors.add("spec.version: must be at least 1");
-    }
-    if (spec.artifact == null || spec.artifact.uri == null || spec.artifact.uri.isBlank()) {
-      errors.add("spec.artifact.uri: required");
-    }
-    if (spec.validation != null && spec.validation.metrics != null) {
-      for (int i = 0; i < spec.validation.metrics.size(); i++) {
-        var gate = spec.validation.metrics.get(i);
-        if (gate.min == null && gate.max == null) {
-          errors.add("spec.validation.metrics[" + i + "]: needs min or max");
-        }
-      }
-    }
-    return errors;
+  /** The CRD's constraints (see {@link Admission}); a registry entry has nothing the operator checks beyond them. */
+  public static List<String> validate(ModelVersion version) {
+    return version.getSpec() == null ? List.of("spec: Required value") : Admission.problems(version);
   }
+
 
 }

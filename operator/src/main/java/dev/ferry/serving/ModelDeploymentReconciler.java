@@ -36,6 +36,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Serves a model: observes versions, Deployments, the smoke Job and (during a canary) the
@@ -91,9 +92,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
   public UpdateControl<ModelDeployment> reconcile(ModelDeployment md, Context<ModelDeployment> context) {
     Instant now = clock.instant();
     long generation = md.getMetadata().getGeneration() == null ? 0 : md.getMetadata().getGeneration();
-    List<String> errors = new ArrayList<>(ServingSpecValidator.validate(md.getSpec()));
-    dev.ferry.kube.Names.nameProblem(md.getMetadata().getName(), 55,
-        "its Services are named <name> and <name>-staging, at most 63 characters").ifPresent(errors::add);
+    List<String> errors = ServingSpecValidator.validate(md);
     if (!errors.isEmpty()) {
       var status = Optional.ofNullable(dev.ferry.kube.StatusChange.copy(md.getStatus(),
           dev.ferry.api.v1alpha1.ModelDeploymentStatus.class)).orElseGet(dev.ferry.api.v1alpha1.ModelDeploymentStatus::new);
@@ -126,7 +125,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         d.getMetadata().getLabels().get(Ferry.LABEL_TRACK))));
 
     List<RolloutPlanner.AnalysisResult> measured = RolloutPlanner.analysisDue(md, now) ? measure(md) : List.of();
-    var plan = RolloutPlanner.plan(new RolloutPlanner.Observed(md, versions, states, smokeOutcome(md, context),
+    var smokeDeadline = new java.util.concurrent.atomic.AtomicReference<Instant>();
+    var plan = RolloutPlanner.plan(new RolloutPlanner.Observed(md, versions, states, smokeOutcome(md, context, smokeDeadline),
         measured, now));
 
     Map<Long, ModelVersion> byNumber = versions.stream()
@@ -165,7 +165,11 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         plan.status().canary == null || plan.status().canary.weight == null ? 0 : plan.status().canary.weight);
 
     UpdateControl<ModelDeployment> control = StatusWriter.write(md, plan.status(), context);
-    return plan.lookAgainIn().map(control::rescheduleAfter).orElse(control);
+    // A smoke pod that cannot start changes nothing Ferry watches: look again when its deadline is due.
+    Optional<java.time.Duration> smokeDue = Optional.ofNullable(smokeDeadline.get())
+        .map(t -> java.time.Duration.between(now, t).plusMillis(500));
+    return Stream.of(plan.lookAgainIn(), smokeDue).flatMap(Optional::stream).min(java.time.Duration::compareTo)
+        .map(control::rescheduleAfter).orElse(control);
   }
 
   /**
@@ -206,7 +210,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
   }
 
   /** The candidate's smoke test, read only from a Job of the smoke test as it is desired now (not an earlier try). */
-  private Optional<RolloutPlanner.SmokeOutcome> smokeOutcome(ModelDeployment md, Context<ModelDeployment> context) {
+  private Optional<RolloutPlanner.SmokeOutcome> smokeOutcome(ModelDeployment md, Context<ModelDeployment> context,
+      java.util.concurrent.atomic.AtomicReference<Instant> smokeDeadline) {
     var status = md.getStatus();
     if (status == null || status.candidateVersion == null || md.getSpec().smokeTest == null) {
       return Optional.empty();
@@ -221,11 +226,22 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
       return Optional.empty();
     }
     StepOutcome.JobState state = StepOutcome.state(job.get());
-    if (state == StepOutcome.JobState.Running) {
-      return Optional.of(new RolloutPlanner.SmokeOutcome(version, name, "Running", null));
-    }
     List<Pod> pods = client.pods().inNamespace(md.getMetadata().getNamespace()).withLabel("job-name", name).list()
         .getItems();
+    int seconds = Optional.ofNullable(md.getSpec().smokeTest.pendingDeadlineSeconds)
+        .orElse(StepOutcome.DEFAULT_PENDING_DEADLINE_SECONDS);
+    Optional<StepOutcome.Stuck> stuck = StepOutcome.stuck(pods);
+    if (state == StepOutcome.JobState.Running) {
+      if (stuck.isPresent() && !clock.instant().isBefore(stuck.get().deadline(seconds))) {
+        // The pod cannot start (bad image, missing ConfigMap, ...): fail now with its reason, not at the
+        // Job's activeDeadlineSeconds with "DeadlineExceeded". The Job stays as the record of this try
+        // (deleting it would make the same try again); its activeDeadlineSeconds ends the pod.
+        return Optional.of(new RolloutPlanner.SmokeOutcome(version, name, "Failed",
+            stuck.get().describe("smokeTest.pendingDeadlineSeconds", seconds)));
+      }
+      stuck.ifPresent(s -> smokeDeadline.set(s.deadline(seconds)));
+      return Optional.of(new RolloutPlanner.SmokeOutcome(version, name, "Running", null));
+    }
     Optional<StepOutcome.Terminated> terminated = StepOutcome.lastTerminated(pods);
     String message = terminated.map(StepOutcome.Terminated::message).map(m -> {
       try {
@@ -234,7 +250,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
       } catch (StepResult.MalformedResultException e) {
         return m;
       }
-    }).orElse(StepOutcome.failureReason(job.get()));
+    }).orElse(stuck.map(s -> s.describe("smokeTest.pendingDeadlineSeconds", seconds))
+        .orElse(StepOutcome.failureReason(job.get())));
     return Optional.of(new RolloutPlanner.SmokeOutcome(version, name,
         state == StepOutcome.JobState.Succeeded ? "Passed" : "Failed", message));
   }

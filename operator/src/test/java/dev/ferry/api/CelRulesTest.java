@@ -3,7 +3,8 @@ package dev.ferry.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
-import dev.ferry.api.CelValidator.Rule;
+import dev.ferry.admission.CelRules;
+import dev.ferry.admission.CelRules.Rule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -23,12 +24,12 @@ class CelRulesTest {
   void everyRuleCompilesAgainstItsSchema() {
     List<Rule> all = new ArrayList<>();
     Crds.byKind().forEach((kind, crd) -> {
-      CelValidator validator = CelValidator.of(Crds.yaml(kind));
+      CelRules validator = CelRules.of(Crds.yaml(kind));
       assertThat(validator.compileErrors()).as(kind + " rules that do not compile").isEmpty();
       all.addAll(validator.rules());
     });
     assertThat(all).hasSizeGreaterThanOrEqualTo(40);
-    assertThat(CelValidator.of(Crds.yaml("TrainingPipeline")).rules()).extracting(Rule::path).contains(
+    assertThat(CelRules.of(Crds.yaml("TrainingPipeline")).rules()).extracting(Rule::path).contains(
         "spec", "spec.steps[*]", "spec.dataset.uri", "spec.dataset.schema", "spec.dataset.schema.columns[*]",
         "spec.validation.metrics[*]");
   }
@@ -60,7 +61,7 @@ class CelRulesTest {
                         - rule: "self.steps.all(s, s.name != '')"
                         - rule: "self.steps.all(s, "
         """;
-    Map<Rule, String> errors = CelValidator.of(crd).compileErrors();
+    Map<Rule, String> errors = CelRules.of(crd).compileErrors();
     assertThat(errors).hasSize(4);
     assertThat(errors.values()).anySatisfy(e -> assertThat(e).contains("undefined field 'stpes'"))
         .anySatisfy(e -> assertThat(e).contains("no matching overload"))
@@ -75,8 +76,8 @@ class CelRulesTest {
       return dynamicTest(name, () -> {
         String crd = Crds.yaml(doc.kind());
         assertThat(crd).as(name + ": CRD of " + doc.kind()).isNotNull();
-        assertThat(CelValidator.violations(crd, doc.content(), null)).as(name + " on create").isEmpty();
-        assertThat(CelValidator.violations(crd, doc.content(), doc.content())).as(name + " on an update that changes nothing").isEmpty();
+        assertThat(CelRules.violations(crd, doc.content(), null)).as(name + " on create").isEmpty();
+        assertThat(CelRules.violations(crd, doc.content(), doc.content())).as(name + " on an update that changes nothing").isEmpty();
       });
     });
   }
@@ -214,7 +215,7 @@ class CelRulesTest {
       Map<String, Object> old = object("ModelVersion", VERSION);
       Map<String, Object> changed = object("ModelVersion", VERSION);
       changed.put("status", Map.of("stage", "Production"));
-      assertThat(CelValidator.violations(Crds.yaml("ModelVersion"), changed, old)).isEmpty();
+      assertThat(CelRules.violations(Crds.yaml("ModelVersion"), changed, old)).isEmpty();
     }
 
     @Test
@@ -314,18 +315,18 @@ class CelRulesTest {
                       properties: {type: {type: string}}
                       x-kubernetes-validations: [{rule: "self.type == 'a'", message: type must be a}]
         """;
-    assertThat(CelValidator.violations(crd, Map.of("spec", Map.of("type", "a")), null)).isEmpty();
-    assertThat(CelValidator.violations(crd, Map.of("spec", Map.of("type", "b")), null)).containsExactly("spec: type must be a");
-    assertThat(CelValidator.violations(crd, Map.of("spec", Map.of()), null)).singleElement().asString()
+    assertThat(CelRules.violations(crd, Map.of("spec", Map.of("type", "a")), null)).isEmpty();
+    assertThat(CelRules.violations(crd, Map.of("spec", Map.of("type", "b")), null)).containsExactly("spec: type must be a");
+    assertThat(CelRules.violations(crd, Map.of("spec", Map.of()), null)).singleElement().asString()
         .startsWith("spec: error evaluating rule 'self.type == 'a'': ").contains("type");
   }
 
   private static List<String> create(String kind, String spec) {
-    return CelValidator.violations(Crds.yaml(kind), object(kind, spec), null);
+    return CelRules.violations(Crds.yaml(kind), object(kind, spec), null);
   }
 
   private static List<String> update(String kind, String oldSpec, String newSpec) {
-    return CelValidator.violations(Crds.yaml(kind), object(kind, newSpec), object(kind, oldSpec));
+    return CelRules.violations(Crds.yaml(kind), object(kind, newSpec), object(kind, oldSpec));
   }
 
   /** A whole object of the kind with this spec (YAML), as the map an API server would decode. */

@@ -222,6 +222,40 @@ class DriftPolicyTest extends OperatorTestBase {
   }
 
   @Test
+  void aCheckWhosePodCannotStartIsAnErrorAtThePendingDeadlineAndLaterChecksRun() {
+    deployment(2L, 1L);
+    runner.hold("drift-check");
+    policy(s -> s.pendingDeadlineSeconds = 90);
+    String job = awaitResource(DriftPolicy.class, "churn-drift", p -> p.getStatus() != null && p.getStatus().baseline != null)
+        .getMetadata().getName();
+    String stuck = await().atMost(Duration.ofSeconds(20)).until(() -> client.batch().v1().jobs().inNamespace(NS)
+        .withLabel(Ferry.LABEL_DRIFT_POLICY, "churn-drift").list().getItems(), l -> !l.isEmpty()).get(0)
+        .getMetadata().getName();
+    podCannotStart(stuck);
+
+    clock.advance(Duration.ofSeconds(91));
+    DriftPolicy seen = awaitPolicy(p -> {
+      poke();
+      return p.getStatus().lastCheck != null;
+    });
+    assertThat(seen.getStatus().lastCheck.job).isEqualTo(stuck);
+    assertThat(seen.getStatus().lastCheck.result).isEqualTo("Error");
+    assertThat(seen.getStatus().lastCheck.message).contains("ErrImagePull: pull access denied",
+        "spec.pendingDeadlineSeconds, 90 s");
+    assertThat(Conditions.find(seen.getStatus(), "DriftDetected").orElseThrow().getStatus()).isEqualTo("Unknown");
+    await().untilAsserted(() -> assertThat(client.batch().v1().jobs().inNamespace(NS).withName(stuck).get())
+        .as("the stuck check no longer blocks the next one").isNull());
+
+    runner.release("drift-check");
+    runner.succeed("drift-check", "{\"result\":\"NoDrift\",\"features\":1,\"driftedFeatures\":0}");
+    checkNow();
+    DriftPolicy next = awaitPolicy(p -> p.getStatus().lastCheck != null && !stuck.equals(p.getStatus().lastCheck.job));
+    assertThat(next.getStatus().lastCheck.result).isEqualTo("NoDrift");
+    assertThat(next.getStatus().history).extracting(c -> c.job).contains(stuck).doesNotHaveDuplicates();
+    assertThat(job).isEqualTo("churn-drift");
+  }
+
+  @Test
   void aCheckThatCannotRunIsAnErrorNeverNoDrift() {
     deployment(2L, 1L);
     runner.fail("drift-check", 2, "{\"result\":\"Error\",\"message\":\"latest.csv, line 7: ragged row\"}");

@@ -258,6 +258,40 @@ class ContinuousTrainingTest extends OperatorTestBase {
   }
 
   @Test
+  void anEditToARegisteredVersionIsReportedAndIgnoredTheVerdictStands() {
+    // Where no admission refuses the edit (an older CRD, the mock server): the operator's twin.
+    scriptHappyPath(0.91);
+    create(pipeline("churn"));
+    create(manualRun("churn-r1", "churn"));
+    awaitValidation("churn-v1");
+
+    editVersion(v -> v.getSpec().metrics.put("auc", 0.10));
+    ModelVersion edited = awaitResource(ModelVersion.class, "churn-v1", v -> "InvalidSpec".equals(
+        Conditions.find(v.getStatus(), "Ready").map(c -> c.getReason()).orElse(null)));
+    assertThat(Conditions.find(edited.getStatus(), "Ready").orElseThrow().getMessage())
+        .startsWith("spec: a ModelVersion's spec is immutable; register a new version instead");
+    assertThat(Conditions.isTrue(edited.getStatus(), "Validated")).as("the verdict on what was registered stands").isTrue();
+    assertThat(edited.getStatus().gates).singleElement().satisfies(g -> assertThat(g.value).isEqualTo(0.91));
+
+    editVersion(v -> v.getSpec().metrics.put("auc", 0.91));
+    ModelVersion restored = awaitResource(ModelVersion.class, "churn-v1",
+        v -> Conditions.isTrue(v.getStatus(), "Ready"));
+    assertThat(Conditions.find(restored.getStatus(), "Ready").orElseThrow().getReason()).isEqualTo("Registered");
+    assertThat(restored.getStatus().gates).singleElement().satisfies(g -> assertThat(g.value).isEqualTo(0.91));
+  }
+
+  private void editVersion(java.util.function.Consumer<ModelVersion> change) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(() -> {
+          ModelVersion current = get(ModelVersion.class, "churn-v1");
+          change.accept(current);
+          client.resource(current).update();
+          return true;
+        });
+  }
+
+  @Test
   void invalidPipelineIsReportedNotRun() {
     TrainingPipeline pipeline = pipeline("churn");
     pipeline.getSpec().steps.get(2).name = "train";
@@ -269,8 +303,8 @@ class ContinuousTrainingTest extends OperatorTestBase {
     var ready = Conditions.find(seen.getStatus(), "Ready").orElseThrow();
     assertThat(ready.getStatus()).isEqualTo("False");
     assertThat(ready.getReason()).isEqualTo("InvalidSpec");
-    assertThat(ready.getMessage()).contains("spec.steps[2].name: duplicate step name \"train\"",
-        "spec.steps[0]: set exactly one of image or builtin");
+    assertThat(ready.getMessage()).contains("spec: steps[].name must be unique",
+        "spec.steps[0]: a step sets exactly one of image or builtin");
     assertThat(ready.getObservedGeneration()).isEqualTo(seen.getMetadata().getGeneration());
 
     TrainingRun run = awaitRunFinished("churn-r1");

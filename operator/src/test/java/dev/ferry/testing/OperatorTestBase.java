@@ -128,6 +128,29 @@ public abstract class OperatorTestBase {
     api.close();
   }
 
+  /**
+   * What a kubelet reports for a Job's pod it cannot start (an image it cannot pull), created at the
+   * operator's clock's now: the pod waits Pending, which no step, smoke test or check may do forever.
+   */
+  protected String podCannotStart(String jobName) {
+    io.fabric8.kubernetes.api.model.Pod pod = await().atMost(java.time.Duration.ofSeconds(20)).until(
+        () -> client.pods().inNamespace(NS).withLabel("job-name", jobName).list().getItems(), l -> !l.isEmpty()).get(0);
+    String container = pod.getSpec().getContainers().get(0).getName();
+    client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).edit(p -> {
+      p.getMetadata().setCreationTimestamp(dev.ferry.kube.Times.format(clock.instant()));
+      return p;
+    });
+    client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).editStatus(p -> {
+      p.getStatus().setPhase("Pending");
+      p.getStatus().setContainerStatuses(java.util.List.of(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+          .withName(container).withReady(false).withRestartCount(0).withNewState().withNewWaiting()
+          .withReason("ErrImagePull").withMessage("pull access denied for registry.example/ferry")
+          .endWaiting().endState().build()));
+      return p;
+    });
+    return pod.getMetadata().getName();
+  }
+
   protected <T extends HasMetadata> T create(T resource) {
     resource.getMetadata().setNamespace(NS);
     return client.resource(resource).create();

@@ -48,6 +48,12 @@ public class DriftPolicySpec {
   @JsonPropertyDescription("What to do on drift or decay.")
   public Actions actions;
 
+  @Min(30)
+  @JsonPropertyDescription("Seconds a check's pod may stay unable to start (image pull errors, a missing Secret,"
+      + " ConfigMap or volume, unschedulable) before the check is recorded as an Error with the pod's reason and"
+      + " its Job deleted, so later checks are not blocked. Default 600.")
+  public Integer pendingDeadlineSeconds;
+
   @Pattern("^([0-9]+(s|m|h))+$")
   @JsonPropertyDescription("Least time between two actions of the same kind, e.g. 6h. Default 6h.")
   public String cooldown = "6h";

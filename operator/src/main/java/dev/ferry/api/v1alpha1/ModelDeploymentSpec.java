@@ -98,6 +98,10 @@ public class ModelDeploymentSpec {
     @Min(1)
     @JsonPropertyDescription("Largest acceptable p95 latency in milliseconds. Default 1000.")
     public Integer maxLatencyMs = 1000;
+    @Min(30)
+    @JsonPropertyDescription("Seconds the smoke test's pod may stay unable to start (image pull errors, a missing Secret,"
+        + " ConfigMap or volume, unschedulable) before the smoke test fails with the pod's reason. Default 600.")
+    public Integer pendingDeadlineSeconds;
   }
 
   /** A ConfigMap in the same namespace. */

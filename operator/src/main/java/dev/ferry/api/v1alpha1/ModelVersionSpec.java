@@ -11,8 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /** The immutable record of a trained model. */
-@ValidationRule(value = "self == oldSelf", message = "a ModelVersion's spec is immutable; register a new version instead")
+@ValidationRule(value = "self == oldSelf", message = ModelVersionSpec.IMMUTABLE)
 public class ModelVersionSpec {
+  public static final String IMMUTABLE = "a ModelVersion's spec is immutable; register a new version instead";
+
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
   @JsonPropertyDescription("Model name; every version of a model shares it.")

@@ -6,6 +6,9 @@ import java.util.List;
 
 /** Observed state of a ModelVersion: its gates and where it stands in the delivery path. */
 public class ModelVersionStatus extends FerryStatus {
+  @JsonPropertyDescription("Digest of the spec as first accepted. The spec is immutable: a later change is reported (Ready=False, InvalidSpec) and ignored.")
+  public String specDigest;
+
   @JsonPropertyDescription("Each gate with the value seen and the bound it was held to.")
   public List<GateResult> gates = new ArrayList<>();
 

@@ -14,9 +14,12 @@ import java.util.List;
 @ValidationRule(value = "has(self.image) != has(self.builtin)", message = "a step sets exactly one of image or builtin")
 @ValidationRule(value = "!has(self.builtin) || (!has(self.command))", message = "a builtin step takes no command")
 public class StepSpec {
+  /** Step names are bounded so that Job names (&lt;run&gt;-&lt;step&gt;) fit in 63 characters. */
+  public static final int MAX_NAME = 30;
+
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-  @io.fabric8.generator.annotation.Size(max = 30)
+  @io.fabric8.generator.annotation.Size(max = MAX_NAME)
   @JsonPropertyDescription("Step name, a DNS label of at most 30 characters, unique in the pipeline; the Job is <run>-<step>.")
   public String name;
 

@@ -6,8 +6,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Map;
 
 /** Desired state of a TrainingRun: which pipeline to run and why. Immutable once created. */
-@ValidationRule(value = "self == oldSelf", message = "a TrainingRun's spec is immutable; create a new run instead")
+@ValidationRule(value = "self == oldSelf", message = TrainingRunSpec.IMMUTABLE)
 public class TrainingRunSpec {
+  public static final String IMMUTABLE = "a TrainingRun's spec is immutable; create a new run instead";
+
   @Required
   @JsonPropertyDescription("Name of the TrainingPipeline (same namespace) to run.")
   public String pipeline;

@@ -7,6 +7,9 @@ import java.util.Map;
 
 /** Observed state of a TrainingRun. */
 public class TrainingRunStatus extends FerryStatus {
+  @JsonPropertyDescription("Digest of the spec as first accepted. The spec is immutable: a later change is reported (Ready=False, InvalidSpec) and ignored.")
+  public String specDigest;
+
   @JsonPropertyDescription("Pending, Running, Succeeded or Failed.")
   public Phase phase;
 

@@ -1,4 +1,4 @@
-package dev.ferry.api;
+package dev.ferry.admission;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * Evaluates the {@code x-kubernetes-validations} rules of a CRD on an object, as the API server does.
+ * Evaluates the {@code x-kubernetes-validations} rules of a CRD on an object, as the API server does,
+ * with Google's cel-java (the API server runs cel-go, its sibling): the operator holds specs that
+ * reached it anyway (older CRDs, the local mode) to the same rules, and tests check the rules.
  *
  * <ul>
  *   <li>Each rule is compiled with {@code self} (and {@code oldSelf}) typed from the schema where it
@@ -49,7 +51,7 @@ import java.util.regex.Pattern;
  * Not modelled: Kubernetes' CEL libraries (quantity(), url(), ...), cost limits, messageExpression,
  * ratcheting of unchanged values.
  */
-public final class CelValidator {
+public final class CelRules {
   /** A rule, and the path where it applies, e.g. {@code spec.steps[*]}. */
   public record Rule(String path, String rule, String message) {
   }
@@ -58,7 +60,7 @@ public final class CelValidator {
   private static final Pattern OLD_SELF = Pattern.compile("\\boldSelf\\b");
   // The API server compares int and double (CrossTypeNumericComparisons); so do we.
   private static final CelOptions OPTIONS = CelOptions.current().enableHeterogeneousNumericComparisons(true).build();
-  private static final Map<String, CelValidator> BY_CRD = new ConcurrentHashMap<>();
+  private static final Map<String, CelRules> BY_CRD = new ConcurrentHashMap<>();
 
   private final JsonNode schema;
   private final List<Rule> rules = new ArrayList<>();
@@ -72,22 +74,29 @@ public final class CelValidator {
 
   /** The violations of {@code newObject} (a map, JsonNode or POJO); pass the stored object as {@code oldObject} for an update. */
   public static List<String> violations(String crdYaml, Object newObject, Object oldObjectOrNull) {
-    return BY_CRD.computeIfAbsent(crdYaml, CelValidator::new).violations(newObject, oldObjectOrNull);
+    return BY_CRD.computeIfAbsent(crdYaml, CelRules::new).violations(newObject, oldObjectOrNull);
   }
 
-  public static CelValidator of(String crdYaml) {
-    return BY_CRD.computeIfAbsent(crdYaml, CelValidator::new);
+  public static CelRules of(String crdYaml) {
+    return BY_CRD.computeIfAbsent(crdYaml, CelRules::new);
   }
 
-  private CelValidator(String crdYaml) {
-    JsonNode crd;
+  private CelRules(String crdYaml) {
+    this(parse(crdYaml));
+  }
+
+  private static JsonNode parse(String crdYaml) {
     try {
-      crd = YAML.readTree(crdYaml);
+      return YAML.readTree(crdYaml);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The rules of a parsed CRD (compiling them takes a moment: keep the instance). */
+  public CelRules(JsonNode crd) {
     // As the API server does for CEL: a root rule sees metadata.name and metadata.generateName.
-    com.fasterxml.jackson.databind.node.ObjectNode withMetadata = Crds.openApiSchema(crd).deepCopy();
+    com.fasterxml.jackson.databind.node.ObjectNode withMetadata = CrdSchemas.openApiSchema(crd).deepCopy();
     com.fasterxml.jackson.databind.node.ObjectNode metadata = withMetadata.with("properties").with("metadata");
     metadata.put("type", "object");
     metadata.with("properties").with("name").put("type", "string");
@@ -138,14 +147,15 @@ public final class CelValidator {
       if (c.transition() && old == null) {
         continue;
       }
-      String where = path.isEmpty() ? "<root>" : path;
+      // A rule on the whole object names its field in its message (metadata.name: at most ...).
+      String where = path.isEmpty() ? "" : path + ": ";
       try {
         Object result = c.program().eval(Map.of("self", value, "oldSelf", old == null ? value : old));
         if (!Boolean.TRUE.equals(result)) {
-          out.add(where + ": " + c.rule().message());
+          out.add(where + c.rule().message());
         }
       } catch (CelEvaluationException e) {
-        out.add(where + ": error evaluating rule '" + c.rule().rule() + "': " + e.getMessage());
+        out.add(where + "error evaluating rule '" + c.rule().rule() + "': " + e.getMessage());
       }
     }
     if (value instanceof Map<?, ?> map) {
