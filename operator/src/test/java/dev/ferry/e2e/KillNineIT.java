@@ -25,9 +25,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator killed with SIGKILL over and over while it takes the quickstart through its whole
- * lifecycle (train, validate, stage, smoke test, promote, drift, retrain, promote again) on the
- * real API server. A restart at any point must duplicate nothing: one Job per run and step, one
- * run per trigger, one version per run, one retrain per drift, no rollback.
+ * lifecycle (train, validate, stage, smoke test, promote, drift, retrain, promote again, then
+ * manual runs and rollbacks) on the real API server, at 100 points where something was moving. A
+ * restart at any point must duplicate nothing and lose nothing: one Job per run and step, one run
+ * per trigger, one version per run, one retrain per drift, each rollback once.
  */
 class KillNineIT {
   private static final int KILLS = 100;
@@ -52,49 +53,120 @@ class KillNineIT {
     operator = OperatorProcess.start(cluster, "kill-nine", ns, Map.of());
     cluster.applyQuickstart(ns);
 
-    // Kill points spread over the lifecycle: each process is killed 0 to 1.5 s after it says it
-    // has started (a seeded draw, so a failure can be replayed), so every life moves the
-    // lifecycle on a little and the kills land in every phase of it, the steady state included.
+    // The quickstart as shipped (train v1, validate, stage, smoke test, promote, drift, retrain,
+    // promote v2), then, each time it settles, the lifecycle is moved again as a user would: a
+    // manual run (train, stage, smoke test, promote the next version) or a rollback. Each process
+    // is killed 0 to 1.5 s after it says it has started (a seeded draw, so a failure can be
+    // replayed), until KILLS kills have landed while something was moving.
     Random random = new Random(9);
     List<String> killedDuring = new ArrayList<>();
-    for (int kill = 0; kill < KILLS; kill++) {
+    Round round = new Round(0, 2, null);
+    List<Round> rounds = new ArrayList<>(List.of(round));
+    int moving = 0;
+    Instant budget = Instant.now().plus(Duration.ofMinutes(25));
+    for (int kill = 0; moving < KILLS; kill++) {
+      assertThat(Instant.now()).as(moving + " kills while moving so far").isBefore(budget);
+      if (settled(ns, round.production())) {
+        round = next(ns, round);
+        rounds.add(round);
+      }
       awaitStarted(kill + 1);
       Thread.sleep(random.nextInt(1500));
-      killedDuring.add(phase(ns));
+      boolean settledNow = settled(ns, round.production());
+      moving += settledNow ? 0 : 1;
+      killedDuring.add((settledNow ? "settled " : "") + phase(ns));
       operator.destroyForcibly();
       assertThat(operator.waitFor(10, TimeUnit.SECONDS)).isTrue();
       operator = OperatorProcess.start(cluster, "kill-nine", ns, Map.of());
     }
-    System.out.println("kill -9 at " + KILLS + " points, during: " + killedDuring);
+    System.out.println("kill -9 at " + killedDuring.size() + " points, " + moving + " while the lifecycle moved, over "
+        + rounds.size() + " rounds " + rounds + "; during: " + killedDuring);
 
-    // Left alone, it finishes: the retrained version in production, every Job done.
+    // Left alone, it finishes the last round.
     Instant deadline = Instant.now().plus(Duration.ofMinutes(6));
-    while (!settled(ns)) {
+    while (!settled(ns, round.production())) {
       assertThat(Instant.now()).as("the lifecycle settles after the kills; now " + phase(ns)).isBefore(deadline);
       Thread.sleep(1000);
     }
 
-    List<TrainingRun> runs = client().resources(TrainingRun.class).inNamespace(ns).list().getItems();
-    assertThat(runs).as("the first dataset's run and one drift retrain")
-        .extracting(r -> r.getSpec().trigger.kind.toString()).containsExactlyInAnyOrder("DatasetChange", "Drift");
+    long manualRuns = rounds.stream().filter(r -> r.run() != null).count();
+    long expectedVersions = 2 + manualRuns;
     List<ModelVersion> versions = client().resources(ModelVersion.class).inNamespace(ns).list().getItems();
-    assertThat(versions).extracting(v -> v.getMetadata().getName()).containsExactlyInAnyOrder("churn-v1", "churn-v2");
+    assertThat(versions).as("one version per run, none lost, none twice").hasSize((int) expectedVersions)
+        .extracting(v -> v.getSpec().version).containsExactlyInAnyOrderElementsOf(
+            java.util.stream.LongStream.rangeClosed(1, expectedVersions).boxed().toList());
     assertThat(versions.stream().map(v -> v.getSpec().lineage.run).collect(Collectors.toSet()))
-        .as("one version per run").hasSize(2);
+        .as("one version per run").hasSize((int) expectedVersions);
+    assertThat(versions.stream().filter(v -> "Drift".equals(v.getSpec().lineage.trigger)).count())
+        .as("one retrain for the one drift").isEqualTo(1);
 
+    List<TrainingRun> runs = client().resources(TrainingRun.class).inNamespace(ns).list().getItems();
+    assertThat(runs.stream().map(r -> r.getMetadata().getName()).collect(Collectors.toSet()))
+        .as("no run started twice (names are the triggers')").hasSize(runs.size());
     Map<String, Long> jobsPerStep = new TreeMap<>();
     for (Job job : client().batch().v1().jobs().inNamespace(ns).withLabel(Ferry.LABEL_RUN).list().getItems()) {
       jobsPerStep.merge(job.getMetadata().getLabels().get(Ferry.LABEL_RUN) + "/"
           + job.getMetadata().getLabels().get(Ferry.LABEL_STEP), 1L, Long::sum);
     }
-    assertThat(jobsPerStep).as("Jobs per run and step").hasSize(6).allSatisfy((step, count) ->
-        assertThat(count).as(step).isEqualTo(1L));
+    assertThat(jobsPerStep).as("Jobs per run and step (runs beyond runHistoryLimit are pruned with their Jobs)")
+        .hasSize(3 * runs.size()).allSatisfy((step, count) -> assertThat(count).as(step).isEqualTo(1L));
 
+    // Every rollback happened once: production is where the last round put it (a repeated
+    // rollback would have gone one version further back), and nothing was rejected.
     ModelDeployment md = client().resources(ModelDeployment.class).inNamespace(ns).withName("churn").get();
-    assertThat(md.getStatus().productionVersion).isEqualTo(2L);
-    assertThat(md.getStatus().history).as("v1 replaced by v2, nothing rolled back")
-        .extracting(h -> h.version + " " + h.outcome).containsExactly("1 Replaced");
-    assertThat(md.getStatus().rejectedVersions).isEmpty();
+    assertThat(md.getStatus().productionVersion).isEqualTo(round.production());
+    java.util.Set<Long> rolledBackFrom = rounds.stream().filter(r -> r.rollback() != null).map(Round::from)
+        .collect(Collectors.toSet());
+    assertThat(md.getStatus().rejectedVersions).as("only versions rolled back from")
+        .allSatisfy(v -> assertThat(rolledBackFrom).contains(v));
+  }
+
+  /** One move of the lifecycle: a manual run or a rollback, and where production ends up. */
+  private record Round(long from, long production, String rollback, String run) {
+    Round(long from, long production, String rollback) {
+      this(from, production, rollback, null);
+    }
+
+    @Override
+    public String toString() {
+      return run != null ? "run->v" + production : rollback != null ? "rollback->v" + production : "quickstart->v"
+          + production;
+    }
+  }
+
+  /** The next move: a manual run after a rollback or every other round, else a rollback to the previous version. */
+  private static Round next(String ns, Round last) {
+    long versions = client().resources(ModelVersion.class).inNamespace(ns).list().getItems().size();
+    boolean runNext = last.rollback() != null || last.run() == null;
+    if (runNext) {
+      String name = "churn-manual-" + (versions + 1);
+      TrainingRun run = new TrainingRun();
+      run.getMetadata().setName(name);
+      run.setSpec(new dev.ferry.api.v1alpha1.TrainingRunSpec());
+      run.getSpec().pipeline = "churn";
+      client().resource(run).inNamespace(ns).create();
+      return new Round(last.production(), versions + 1, null, name);
+    }
+    String request = "kill-nine-" + versions;
+    await(() -> {
+      ModelDeployment md = client().resources(ModelDeployment.class).inNamespace(ns).withName("churn").get();
+      md.getMetadata().getAnnotations().put(Ferry.ANNOTATION_ROLLBACK, request);
+      client().resource(md).update();
+    });
+    long previous = client().resources(ModelDeployment.class).inNamespace(ns).withName("churn").get().getStatus()
+        .history.stream().filter(h -> !java.util.Objects.equals(h.version, last.production()))
+        .map(h -> h.version).findFirst().orElseThrow();
+    return new Round(last.production(), previous, request, null);
+  }
+
+  /** A user's write: again on a 409 (the operator writes the status meanwhile). */
+  private static void await(Runnable write) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+        .ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+        .until(() -> {
+          write.run();
+          return true;
+        });
   }
 
   /** Waits until the log says the n-th process started (its informers synced, reconciling). */
@@ -125,12 +197,15 @@ class KillNineIT {
     return "runs=" + runs + " versions=" + versions + " md=" + serving;
   }
 
-  private static boolean settled(String ns) {
+  private static boolean settled(String ns, long production) {
     ModelDeployment md = client().resources(ModelDeployment.class).inNamespace(ns).withName("churn").get();
     boolean jobsDone = client().batch().v1().jobs().inNamespace(ns).list().getItems().stream()
         .allMatch(j -> j.getStatus() != null && j.getStatus().getCompletionTime() != null
             || j.getStatus() != null && j.getStatus().getFailed() != null && j.getStatus().getFailed() > 0);
-    return jobsDone && md != null && md.getStatus() != null && Long.valueOf(2).equals(md.getStatus().productionVersion)
-        && "Stable".equals(md.getStatus().phase);
+    boolean runsDone = client().resources(TrainingRun.class).inNamespace(ns).list().getItems().stream()
+        .allMatch(r -> r.getStatus() != null && (r.getStatus().phase == dev.ferry.api.v1alpha1.TrainingRunStatus.Phase.Succeeded
+            || r.getStatus().phase == dev.ferry.api.v1alpha1.TrainingRunStatus.Phase.Failed));
+    return jobsDone && runsDone && md != null && md.getStatus() != null
+        && Long.valueOf(production).equals(md.getStatus().productionVersion) && "Stable".equals(md.getStatus().phase);
   }
 }
