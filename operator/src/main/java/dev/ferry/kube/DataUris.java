@@ -10,6 +10,10 @@ import java.util.Optional;
  * absolute path inside the pod.
  */
 public final class DataUris {
+  /** A DNS subdomain, what Kubernetes allows as a PersistentVolumeClaim name. */
+  private static final java.util.regex.Pattern CLAIM =
+      java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+
   private DataUris() {
   }
 
@@ -35,8 +39,15 @@ public final class DataUris {
 
   private static Optional<String> pvcProblem(String field, String uri, String supported) {
     if (uri.startsWith(PvcUris.SCHEME)) {
-      return PvcUris.parse(uri).isPresent() ? Optional.empty()
-          : Optional.of(field + ": pvc:// URIs need a claim name: pvc://<claim>/<path>, got \"" + uri + "\"");
+      Optional<PvcUris.PvcUri> pvc = PvcUris.parse(uri);
+      if (pvc.isEmpty()) {
+        return Optional.of(field + ": pvc:// URIs need a claim name: pvc://<claim>/<path>, got \"" + uri + "\"");
+      }
+      // A claim name the API server would refuse in a pod's volume fails every Job create instead.
+      String claim = pvc.get().claim();
+      return claim.length() <= 253 && CLAIM.matcher(claim).matches() ? Optional.empty()
+          : Optional.of(field + ": \"" + claim + "\" is not a PersistentVolumeClaim name (lowercase letters, digits,"
+              + " '-' and '.', at most 253 characters) in \"" + uri + "\"");
     }
     int colon = uri.indexOf(':');
     String scheme = colon > 0 ? uri.substring(0, colon) : "";

@@ -24,8 +24,14 @@ public final class PvcUris {
       return path.isEmpty() ? mountPath() : mountPath() + "/" + path;
     }
 
+    /**
+     * The pod volume for the claim: a DNS label, where a claim name may be a DNS subdomain (with
+     * dots); a claim whose name had to change gets a hash of the original, so two never collide.
+     */
     public String volumeName() {
-      return Names.join(Names.MAX_LABEL, "pvc", claim);
+      String label = claim.replace('.', '-');
+      return label.equals(claim) ? Names.join(Names.MAX_LABEL, "pvc", claim)
+          : Names.join(Names.MAX_LABEL, "pvc", label, Names.shortHash(claim, 8));
     }
   }
 

@@ -68,7 +68,9 @@ final class CrdViolations {
       Map.entry(NAME_BOUND + "63 characters (it is the value of the ferry.dev/drift-policy label on its check Jobs)",
           LONG_NAME),
       Map.entry(NAME_BOUND + "55 characters (its Services are named <name> and <name>-staging, at most 63 characters)",
-          LONG_NAME));
+          LONG_NAME),
+      Map.entry("metadata.name: a lowercase letter, then letters, digits and '-' (its Services are named after it, and a"
+          + " Service name is a DNS-1035 label)", "{metadata: {name: 9-churn}}"));
 
   /**
    * Where a rule's fragment elsewhere would also break a sibling rule, a fragment for that place,

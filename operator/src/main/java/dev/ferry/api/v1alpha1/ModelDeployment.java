@@ -19,6 +19,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
 @io.fabric8.generator.annotation.ValidationRule(value = "!has(self.metadata.name) || self.metadata.name.size() <= 55",
     message = "metadata.name: at most 55 characters (its Services are named <name> and <name>-staging, at most 63 characters)")
+@io.fabric8.generator.annotation.ValidationRule(
+    value = "!has(self.metadata.name) || self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+    message = "metadata.name: a lowercase letter, then letters, digits and '-' (its Services are named after it, and a"
+        + " Service name is a DNS-1035 label)")
 public class ModelDeployment extends CustomResource<ModelDeploymentSpec, ModelDeploymentStatus> implements Namespaced {
   // Overridden only to carry descriptions: kubectl explain modeldeployment.spec / .status shows them.
   @Override

@@ -18,7 +18,8 @@ import java.util.List;
 public class ModelDeploymentSpec {
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-  @JsonPropertyDescription("Model whose ModelVersions this deployment serves.")
+  @io.fabric8.generator.annotation.Size(max = 63)
+  @JsonPropertyDescription("Model whose ModelVersions this deployment serves; at most 63 characters (it is a label value).")
   public String model;
 
   @Min(1)

@@ -17,7 +17,8 @@ public class ModelVersionSpec {
 
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-  @JsonPropertyDescription("Model name; every version of a model shares it.")
+  @io.fabric8.generator.annotation.Size(max = 63)
+  @JsonPropertyDescription("Model name; every version of a model shares it. At most 63 characters (it is a label value).")
   public String model;
 
   @Required

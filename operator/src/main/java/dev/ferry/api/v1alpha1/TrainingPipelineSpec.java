@@ -17,7 +17,8 @@ import java.util.Map;
 public class TrainingPipelineSpec {
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-  @JsonPropertyDescription("Name of the model this pipeline trains; its runs register ModelVersions <model>-v<N>. Lowercase DNS label.")
+  @io.fabric8.generator.annotation.Size(max = 63)
+  @JsonPropertyDescription("Name of the model this pipeline trains; its runs register ModelVersions <model>-v<N>. A lowercase DNS label of at most 63 characters (it is a label value).")
   public String model;
 
   @Required
