@@ -21,7 +21,18 @@ public final class StatusWriter {
   }
 
   public static <S, P extends CustomResource<?, S>> UpdateControl<P> write(P resource, S after, Context<P> context) {
+    return write(resource, after, context, () -> { });
+  }
+
+  /**
+   * As above, then {@code committed} once the status is the server's (written now, or already
+   * there): announcements of a change (Events) follow the record of it, so a 409 or a crash
+   * before the write never announces a step that was not taken.
+   */
+  public static <S, P extends CustomResource<?, S>> UpdateControl<P> write(P resource, S after, Context<P> context,
+      Runnable committed) {
     if (!StatusChange.changed(resource.getStatus(), after)) {
+      committed.run();
       return UpdateControl.noUpdate();
     }
     P desired = context.getClient().getKubernetesSerialization().clone(resource);
@@ -42,6 +53,7 @@ public final class StatusWriter {
     }
     context.eventSourceRetriever().getControllerEventSource()
         .handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, resource);
+    committed.run();
     return UpdateControl.noUpdate();
   }
 }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -37,6 +38,19 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
   private final Path servicesFile;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
   private final Map<String, Server> servers = new ConcurrentHashMap<>();
+  /**
+   * How long a stopped server keeps running after it has left the service map: a client that
+   * looked up its port just before still gets an answer, as a terminating pod keeps serving
+   * through its grace period while kube-proxy drops its endpoint.
+   */
+  static final Duration DRAIN = Duration.ofSeconds(2);
+  private final java.util.Set<Process> draining = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.ScheduledExecutorService drainer =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "ferry-local-drain");
+        thread.setDaemon(true);
+        return thread;
+      });
   /** The client of the last refresh, so a stop can take its server out of the map before killing it. */
   private volatile KubernetesClient client;
 
@@ -159,9 +173,15 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
           LOG.debug("could not refresh the service map before stopping {}: {}", server.name(), e.getMessage());
         }
       }
-      server.process().descendants().forEach(ProcessHandle::destroyForcibly);
-      server.process().destroyForcibly();
+      draining.add(server.process());
+      drainer.schedule(() -> kill(server.process()), DRAIN.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
+  }
+
+  private void kill(Process process) {
+    draining.remove(process);
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
   }
 
   private static int freePort() throws IOException {
@@ -182,10 +202,9 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
 
   @Override
   public void close() {
-    servers.values().forEach(s -> {
-      s.process().descendants().forEach(ProcessHandle::destroyForcibly);
-      s.process().destroyForcibly();
-    });
+    servers.values().forEach(s -> kill(s.process()));
     servers.clear();
+    List.copyOf(draining).forEach(this::kill);
+    drainer.shutdownNow();
   }
 }

@@ -52,6 +52,17 @@ public final class FerryOperator implements AutoCloseable {
    */
   public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop,
       OutsideSystems outside, MeterRegistry registry, Metrics josdkMetrics) {
+    this(client, config, clock, closeClientOnStop, outside, registry, josdkMetrics, null);
+  }
+
+  /**
+   * As above, with what to do when an informer stops for good ({@code null}: JOSDK's own, which
+   * exits the process so that Kubernetes restarts the pod). Tests that kill operators in process
+   * pass one that only logs, as a dead process would not take the test JVM with it.
+   */
+  public FerryOperator(KubernetesClient client, FerryConfig config, Clock clock, boolean closeClientOnStop,
+      OutsideSystems outside, MeterRegistry registry, Metrics josdkMetrics,
+      io.javaoperatorsdk.operator.api.config.InformerStoppedHandler onInformerStopped) {
     this.metrics = new FerryMetrics(registry);
     this.client = client;
     this.config = config;
@@ -64,6 +75,9 @@ public final class FerryOperator implements AutoCloseable {
           .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withStopOnInformerErrorDuringStartup(true)
           .withMetrics(josdkMetrics);
+      if (onInformerStopped != null) {
+        o.withInformerStoppedHandler(onInformerStopped);
+      }
       // JOSDK's own exit on losing the Lease calls System.exit from the thread that releases it,
       // which at SIGTERM is the shutdown hook itself: the JVM then waits for itself forever. So
       // the exit is ours, and only for a Lease lost while running, never for one given up on stop.

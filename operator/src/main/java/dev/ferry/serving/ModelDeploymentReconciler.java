@@ -152,6 +152,17 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
       children.applyImmutable(desired, existingJob(context, desired.getMetadata().getName()).orElse(null));
     }
     recordStages(plan.status(), plan.stages(), plan.rejections(), byNumber.keySet());
+    UpdateControl<ModelDeployment> control = StatusWriter.write(md, plan.status(), context, () -> announce(md, plan));
+    // A smoke pod that cannot start changes nothing Ferry watches: look again when its deadline is due.
+    Optional<java.time.Duration> smokeDue = Optional.ofNullable(smokeDeadline.get())
+        .map(t -> java.time.Duration.between(now, t).plusMillis(500));
+    return Stream.of(plan.lookAgainIn(), smokeDue).flatMap(Optional::stream).min(java.time.Duration::compareTo)
+        .map(control::rescheduleAfter).orElse(control);
+  }
+
+  /** Events and metrics of the plan's transitions, once its status is committed. */
+  private void announce(ModelDeployment md, RolloutPlanner.Plan plan) {
+    String namespace = md.getMetadata().getNamespace();
     plan.events().forEach(e -> events.record(md, e.type(), e.reason(), e.message()));
     plan.events().forEach(e -> {
       if ("Promoted".equals(e.reason())) {
@@ -164,12 +175,6 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     metrics.canaryWeight(namespace, md.getMetadata().getName(),
         plan.status().canary == null || plan.status().canary.weight == null ? 0 : plan.status().canary.weight);
 
-    UpdateControl<ModelDeployment> control = StatusWriter.write(md, plan.status(), context);
-    // A smoke pod that cannot start changes nothing Ferry watches: look again when its deadline is due.
-    Optional<java.time.Duration> smokeDue = Optional.ofNullable(smokeDeadline.get())
-        .map(t -> java.time.Duration.between(now, t).plusMillis(500));
-    return Stream.of(plan.lookAgainIn(), smokeDue).flatMap(Optional::stream).min(java.time.Duration::compareTo)
-        .map(control::rescheduleAfter).orElse(control);
   }
 
   /**

@@ -82,6 +82,32 @@ public abstract class OperatorTestBase {
   /** The faults that fired, as "METHOD uri". */
   protected final java.util.Queue<String> injected = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
+  /**
+   * A kill -9 in process: once this operator has made {@link #dieAfterWrites} writes (the last one
+   * committed), every later request it makes fails, so nothing it does afterwards reaches the
+   * server; {@link #dead} says so, and a test starts a new operator, as a restarted pod would.
+   */
+  protected volatile int dieAfterWrites = Integer.MAX_VALUE;
+  protected volatile boolean dead;
+  private final java.util.concurrent.atomic.AtomicInteger lifeWrites = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Stops a killed operator and starts the next one, with a fresh write count. */
+  protected void restartAfterKill(int nextDieAfterWrites) {
+    stopOperator();
+    lifeWrites.set(0);
+    dieAfterWrites = nextDieAfterWrites;
+    dead = false;
+    try {
+      startOperator();
+    } catch (RuntimeException e) {
+      if (!dead) {
+        throw e;
+      }
+      // Killed while starting (its first reconciles write before start() returns): the caller
+      // sees dead and starts the next one.
+    }
+  }
+
   protected void startOperator() {
     // The operator's own client, so its writes can be told from the test's and the local controllers'.
     KubernetesClient operatorClient = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
@@ -93,6 +119,13 @@ public abstract class OperatorTestBase {
                   io.fabric8.kubernetes.client.http.HttpRequest request,
                   io.fabric8.kubernetes.client.http.Interceptor.RequestTags tags) {
                 String line = request.method() + " " + request.uri();
+                if (dead) {
+                  // A killed process sends nothing more: every request fails before it leaves.
+                  throw new io.fabric8.kubernetes.client.KubernetesClientException("killed: " + line);
+                }
+                if (!"GET".equals(request.method()) && lifeWrites.incrementAndGet() >= dieAfterWrites) {
+                  dead = true; // this write goes out; the process dies right after it
+                }
                 operatorRequests.add(line);
                 if (!"GET".equals(request.method())) {
                   operatorWrites.incrementAndGet();
@@ -110,7 +143,13 @@ public abstract class OperatorTestBase {
             }))
         .build();
     operator = new FerryOperator(operatorClient, new FerryConfig(FERRY_IMAGE, Set.of()), clock, true,
-        new dev.ferry.operator.OutsideSystems(check -> analysis.check(check), prometheus, java.util.Map.of())).start();
+        new dev.ferry.operator.OutsideSystems(check -> analysis.check(check), prometheus, java.util.Map.of()),
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+        io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics.withoutPerResourceMetrics(
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
+        (informer, error) -> org.slf4j.LoggerFactory.getLogger(OperatorTestBase.class)
+            .info("informer stopped ({}), as a killed operator's would", error == null ? "closed" : error.getMessage()));
+    operator.start();
   }
 
   protected void stopOperator() {
