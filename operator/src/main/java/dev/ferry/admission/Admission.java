@@ -35,6 +35,37 @@ public final class Admission {
         old == null ? null : admissible(old));
   }
 
+  /**
+   * The same checks for an object as JSON, as an API server makes them on a write: the CRD's rules
+   * are compiled once per CRD (by name and generation of its text).
+   */
+  public static List<String> problems(JsonNode crd, JsonNode object, JsonNode old) {
+    CelRules rules = CEL_BY_CRD.computeIfAbsent(crd.at("/metadata/name").asText() + "@" + crd.hashCode(),
+        k -> new CelRules(crd));
+    return problems(crd, rules, admissible(object), old == null ? null : admissible(old));
+  }
+
+  /** Fields of the object that its CRD does not declare ({@code spec.foo}); metadata is the server's. */
+  public static List<String> unknownFields(JsonNode crd, JsonNode object) {
+    JsonNode schema = CrdSchemas.openApiSchema(crd).path("properties");
+    List<String> out = new ArrayList<>();
+    object.fields().forEachRemaining(field -> {
+      switch (field.getKey()) {
+        case "apiVersion", "kind", "metadata" -> { }
+        default -> {
+          if (schema.has(field.getKey())) {
+            out.addAll(StructuralSchema.unknownFields(schema.get(field.getKey()), field.getValue(), field.getKey()));
+          } else {
+            out.add(field.getKey());
+          }
+        }
+      }
+    });
+    return out;
+  }
+
+  private static final Map<String, CelRules> CEL_BY_CRD = new ConcurrentHashMap<>();
+
   /** The same checks for an object as JSON against a given CRD and its compiled rules (tests vary the CRD). */
   public static List<String> problems(JsonNode crd, CelRules rules, JsonNode object, JsonNode old) {
     List<String> problems = new ArrayList<>(StructuralSchema.violations(
@@ -47,11 +78,14 @@ public final class Admission {
 
   /** What admission looks at: the name and the spec (status is the operator's own, metadata the server's). */
   private static ObjectNode admissible(HasMetadata resource) {
-    JsonNode tree = Serialization.jsonMapper().valueToTree(resource);
+    return admissible(Serialization.jsonMapper().<JsonNode>valueToTree(resource));
+  }
+
+  private static ObjectNode admissible(JsonNode tree) {
     ObjectNode object = Serialization.jsonMapper().createObjectNode();
     ObjectNode metadata = object.putObject("metadata");
-    if (resource.getMetadata() != null && resource.getMetadata().getName() != null) {
-      metadata.put("name", resource.getMetadata().getName());
+    if (tree.at("/metadata/name").isTextual()) {
+      metadata.put("name", tree.at("/metadata/name").asText());
     }
     if (tree.has("spec") && !tree.get("spec").isNull()) {
       object.set("spec", tree.get("spec"));

@@ -156,6 +156,39 @@ final class StructuralSchema {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
   }
 
+  /**
+   * Fields the schema does not declare, as the API server's strict decoding names them
+   * ({@code spec.steps[0].imgae}): an API server prunes them, or refuses them with
+   * {@code fieldValidation=Strict}, which kubectl sends by default.
+   */
+  static List<String> unknownFields(JsonNode schema, JsonNode value, String path) {
+    List<String> out = new ArrayList<>();
+    unknown(schema, value, path, out);
+    return out;
+  }
+
+  private static void unknown(JsonNode schema, JsonNode value, String path, List<String> out) {
+    if (value == null || schema.isMissingNode() || schema.path("x-kubernetes-preserve-unknown-fields").asBoolean()) {
+      return;
+    }
+    if (value.isArray()) {
+      for (int i = 0; i < value.size(); i++) {
+        unknown(schema.path("items"), value.get(i), path + "[" + i + "]", out);
+      }
+    } else if (value.isObject()) {
+      value.fields().forEachRemaining(field -> {
+        JsonNode properties = schema.path("properties");
+        if (properties.has(field.getKey())) {
+          unknown(properties.path(field.getKey()), field.getValue(), child(path, field.getKey()), out);
+        } else if (schema.path("additionalProperties").isObject()) {
+          unknown(schema.path("additionalProperties"), field.getValue(), path + "[" + field.getKey() + "]", out);
+        } else if (!schema.path("additionalProperties").asBoolean(false)) {
+          out.add(child(path, field.getKey()));
+        }
+      });
+    }
+  }
+
   static String child(String path, String field) {
     return path.isEmpty() ? field : path + "." + field;
   }

@@ -1,18 +1,19 @@
 package dev.ferry.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.local.api.KubectlGateway;
+import dev.ferry.local.api.LocalApiDispatcher;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.URI;
 import java.util.HashMap;
 import java.util.List;
 import java.util.logging.Level;
@@ -20,8 +21,9 @@ import java.util.logging.Level;
 /**
  * A Kubernetes API on loopback: the Fabric8 mock server in CRUD mode, with Ferry's generated
  * CRDs installed (which also gives the custom kinds their status subresource). It stores and
- * watches objects; it runs no controllers and enforces no schema, which the local mode and the
- * tests make up for.
+ * watches objects and runs no controllers, which the local mode makes up for. In the local mode
+ * it also admits writes by the CRDs' schemas and CEL rules and serves kubectl through a gateway
+ * ({@link KubectlGateway}).
  */
 public final class EmbeddedApiServer implements AutoCloseable {
   /** The CRDs the build generates, in the order they are installed. */
@@ -34,58 +36,54 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   private final KubernetesMockServer server;
   private final KubernetesClient client;
+  private final KubectlGateway gateway;
 
-  private EmbeddedApiServer(KubernetesMockServer server, KubernetesClient client) {
+  private EmbeddedApiServer(KubernetesMockServer server, KubernetesClient client, KubectlGateway gateway) {
     this.server = server;
     this.client = client;
+    this.gateway = gateway;
   }
 
-  /** Starts on a free loopback port (port 0) or the given one, with Ferry's CRDs installed. */
+  /**
+   * Starts on a free loopback port (port 0) or the given one, with Ferry's CRDs installed, as the
+   * tests use it: no admission (a test plays a spec that slipped past one) and no kubectl gateway.
+   */
   public static EmbeddedApiServer start(int port) {
+    return start(port, false);
+  }
+
+  private static EmbeddedApiServer start(int port, boolean admission) {
     quietMockServerLogs();
     MockWebServer web = new MockWebServer();
+    List<JsonNode> admitted = admission ? crds().stream().map(c -> (JsonNode) Serialization.jsonMapper()
+        .valueToTree(c)).toList() : List.of();
     KubernetesMockServer server = new KubernetesMockServer(new Context(), web, new HashMap<>(),
-        new LocalDispatcher(web), false);
+        new LocalApiDispatcher(web, admitted), false);
     server.init(InetAddress.getLoopbackAddress(), port);
     KubernetesClient client = server.createClient();
     for (CustomResourceDefinition crd : crds()) {
       client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
     }
-    return new EmbeddedApiServer(server, client);
+    return new EmbeddedApiServer(server, client, null);
   }
 
   /**
-   * The CRUD dispatcher, with two differences that make it fit to run for long:
-   * <ul>
-   *   <li>the mock has no authorization, so any subject may do anything: it answers the
-   *       SelfSubjectRulesReview that JOSDK's leader election sends before taking the Lease, which
-   *       the mock would otherwise reject;</li>
-   *   <li>MockWebServer keeps every request it receives, body included, for tests that inspect
-   *       them; nothing here does, and the queue is never emptied, so memory grew with every request
-   *       (about 110 MiB for 1,000 runs in the scale benchmark): each request is forgotten as it is
-   *       served.</li>
-   * </ul>
+   * The local mode's API: admission from the CRDs (a write a cluster refuses is refused here too),
+   * and kubectl's gateway on {@code port} (0: a free one) in front of the store, which listens on
+   * a port of its own for Ferry's clients.
    */
-  private static final class LocalDispatcher extends KubernetesCrudDispatcher {
-    private static final String EVERYTHING = """
-        {"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","metadata":{},
-         "status":{"incomplete":false,"nonResourceRules":[],
-                   "resourceRules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}}""";
-    private final MockWebServer web;
-
-    LocalDispatcher(MockWebServer web) {
-      super(List.of());
-      this.web = web;
-    }
-
-    @Override
-    public MockResponse dispatch(RecordedRequest request) {
-      // Clears the recorded-request queue and count only; the stored objects are the dispatcher's.
-      web.reset();
-      if ("POST".equals(request.getMethod()) && request.getPath().endsWith("/selfsubjectrulesreviews")) {
-        return new MockResponse().setResponseCode(201).setBody(EVERYTHING);
-      }
-      return super.dispatch(request);
+  public static EmbeddedApiServer startForKubectl(int port, KubectlGateway.PodLogs logs) throws IOException {
+    EmbeddedApiServer store = start(0, true);
+    try {
+      // A cluster has its default namespace; kubectl get ns shows it.
+      store.client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+          .withName("default").endMetadata().build()).create();
+      KubectlGateway gateway = KubectlGateway.start(port, URI.create(store.client.getMasterUrl().toString()), logs,
+          java.time.Clock.systemUTC());
+      return new EmbeddedApiServer(store.server, store.client, gateway);
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
     }
   }
 
@@ -118,16 +116,20 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return client;
   }
 
+  /** Where kubectl and other users reach this API: the gateway if there is one. */
   public String url() {
-    return client.getMasterUrl().toString();
+    return gateway != null ? gateway.url() : client.getMasterUrl().toString();
   }
 
   public int port() {
-    return server.getPort();
+    return gateway != null ? gateway.port() : server.getPort();
   }
 
   @Override
   public void close() {
+    if (gateway != null) {
+      gateway.close();
+    }
     client.close();
     server.destroy();
   }

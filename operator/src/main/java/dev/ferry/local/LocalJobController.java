@@ -168,6 +168,11 @@ public class LocalJobController implements AutoCloseable {
       // The mock API server gives built-in kinds no status subresource: edit the whole object.
       client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
           .edit(j -> {
+            if (j.getSpec().getSelector() == null) {
+              // The API server's default, by which kubectl logs job/NAME finds the Job's pods.
+              j.getSpec().setSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+                  .addToMatchLabels("controller-uid", j.getMetadata().getUid()).build());
+            }
             if (j.getStatus() == null) {
               j.setStatus(new JobStatus());
             }

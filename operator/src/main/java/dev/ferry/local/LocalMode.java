@@ -130,7 +130,10 @@ public final class LocalMode implements AutoCloseable {
 
   /** The embedded API server, with small controllers standing in for the cluster's. */
   private void startEmbedded(LocalMapping mapping, Path servicesFile) throws IOException {
-    api = EmbeddedApiServer.start(options.port());
+    api = EmbeddedApiServer.startForKubectl(options.port(), (namespace, name) -> {
+      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+      return pod == null || runner == null ? java.util.Optional.empty() : java.util.Optional.of(runner.logFile(pod));
+    });
     writeKubeconfig();
     client = api.client();
     KubernetesClient client = this.client;

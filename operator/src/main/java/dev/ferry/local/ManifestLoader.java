@@ -73,9 +73,30 @@ public final class ManifestLoader {
     return path.length() == 0 ? "the root" : path.toString();
   }
 
+  /**
+   * What a cluster's admission says about a document of Ferry's kinds, every problem at once: the
+   * fields its CRD does not declare (kubectl's strict validation), then the schema and CEL rules.
+   */
+  private static List<String> admission(Class<? extends HasMetadata> type, JsonNode doc) {
+    JsonNode crd = dev.ferry.admission.CrdSchemas.crd(type);
+    List<String> out = new ArrayList<>();
+    dev.ferry.admission.Admission.unknownFields(crd, doc).forEach(f -> out.add(f + ": unknown field \"" + f
+        + "\" (the " + doc.path("kind").asText() + " schema has no such field)"));
+    out.addAll(dev.ferry.admission.Admission.problems(crd, doc, null));
+    return out;
+  }
+
+  /** The field a problem names ("spec.replicas: Invalid value: ..."), or "" for one on the whole object. */
+  private static String field(String problem) {
+    int colon = problem.indexOf(": ");
+    return colon > 0 && !problem.substring(0, colon).contains(" ") ? problem.substring(0, colon) : "";
+  }
+
   static void loadFile(Path file, List<HasMetadata> objects, List<String> problems) {
+    List<YamlLines> lines = YamlLines.index(file);
     try (YAMLParser parser = (YAMLParser) YAML.getFactory().createParser(file.toFile())) {
       int index = 0;
+      int objectIndex = 0;
       while (true) {
         int line;
         JsonNode doc;
@@ -94,6 +115,8 @@ public final class ManifestLoader {
         if (doc == null || doc.isNull() || doc.isEmpty()) {
           continue;
         }
+        YamlLines fields = doc.isContainerNode() && objectIndex < lines.size() ? lines.get(objectIndex) : null;
+        objectIndex += doc.isContainerNode() ? 1 : 0;
         String at = file + " (document " + index + ", line " + line + ")";
         String apiVersion = doc.path("apiVersion").asText("");
         String kind = doc.path("kind").asText("");
@@ -108,6 +131,17 @@ public final class ManifestLoader {
         if (name.isEmpty()) {
           problems.add(at + ": " + kind + " has no metadata.name");
           continue;
+        }
+        if (apiVersion.equals(Ferry.API_VERSION)) {
+          List<String> refused = admission(type, doc);
+          if (!refused.isEmpty()) {
+            for (String problem : refused) {
+              int fieldLine = fields == null ? 0 : fields.lineOf(field(problem));
+              problems.add(file + ", line " + (fieldLine > 0 ? fieldLine : line) + " (document " + index + "): "
+                  + kind + "/" + name + ": " + problem);
+            }
+            continue;
+          }
         }
         try {
           HasMetadata object = Serialization.jsonMapper().treeToValue(doc, type);

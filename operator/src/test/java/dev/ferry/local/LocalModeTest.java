@@ -270,17 +270,18 @@ class LocalModeTest {
         """);
     try (LocalMode local = localMode(dir)) {
       List<String> problems = local.start();
-      assertThat(problems).hasSize(3);
+      assertThat(problems).hasSize(5);
       assertThat(problems.get(0)).contains("a-broken.yaml, line 2", "not valid YAML");
       assertThat(problems.get(1)).contains("b-mixed.yaml", "document 1", "unknown kind Widget");
-      assertThat(problems.get(2)).contains("b-mixed.yaml", "document 2", "TrainingPipeline/misfit", "at spec.steps");
-      TrainingPipeline dupes = await().atMost(Duration.ofSeconds(20)).until(
-          () -> local.client().resources(TrainingPipeline.class).inNamespace("default").withName("dupes").get(),
-          p -> p != null && p.getStatus() != null);
-      var ready = Conditions.find(dupes.getStatus(), "Ready").orElseThrow();
-      assertThat(ready.getReason()).isEqualTo("InvalidSpec");
-      // The words a cluster's admission uses (the CRD's own rule, evaluated by the operator).
-      assertThat(ready.getMessage()).contains("spec: steps[].name must be unique");
+      // Refused as a cluster's admission refuses them: every problem, at the line of its field, in its words.
+      assertThat(problems.get(2)).contains("b-mixed.yaml, line 8 (document 2): TrainingPipeline/misfit: spec.dataset:",
+          "Required value");
+      assertThat(problems.get(3)).contains("b-mixed.yaml, line 8 (document 2): TrainingPipeline/misfit: spec.steps:",
+          "Invalid value: 5: must be of type array").doesNotContain("java.", "JsonToken");
+      assertThat(problems.get(4)).contains("b-mixed.yaml, line 13 (document 3): TrainingPipeline/dupes: spec:",
+          "steps[].name must be unique");
+      assertThat(local.client().resources(TrainingPipeline.class).inNamespace("default").withName("dupes").get())
+          .as("a refused manifest is not applied, as a cluster would not store it").isNull();
       var typo = await().atMost(Duration.ofSeconds(20)).until(() -> local.client()
           .resources(dev.ferry.api.v1alpha1.ModelDeployment.class).inNamespace("default").withName("typo").get(),
           d -> d != null && d.getStatus() != null);
