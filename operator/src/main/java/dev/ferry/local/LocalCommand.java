@@ -87,10 +87,30 @@ public class LocalCommand implements Callable<Integer> {
       System.out.println("ferry local: wrote every object to " + dump);
     }
     failures.forEach(f -> System.out.println("failed: " + f));
-    System.out.println("ferry local: idle; " + (failures.isEmpty() ? "nothing failed" : failures.size() + " failed"));
+    boolean finished = local.isIdle();
+    System.out.println(verdict(finished, timeout, problems, failures));
     Runtime.getRuntime().removeShutdownHook(hook);
     local.close();
-    return !failures.isEmpty() ? 1 : problems.isEmpty() ? 0 : 2;
+    return !failures.isEmpty() || !finished ? 1 : problems.isEmpty() ? 0 : 2;
+  }
+
+  /**
+   * The last line of a run: what failed, in the order of the exit code's meaning (1 for a failed
+   * resource, 2 for a manifest not applied), or that nothing did.
+   */
+  static String verdict(boolean idle, Duration timeout, List<String> problems, List<String> failures) {
+    List<String> parts = new java.util.ArrayList<>();
+    if (!failures.isEmpty()) {
+      parts.add(failures.size() + (failures.size() == 1 ? " resource" : " resources") + " failed ("
+          + String.join(", ", failures.stream().map(f -> f.substring(0, Math.max(0, f.indexOf(':'))).trim())
+              .map(f -> f.isEmpty() ? "?" : f).toList()) + ")");
+    }
+    if (!problems.isEmpty()) {
+      parts.add(problems.size() + (problems.size() == 1 ? " manifest problem" : " manifest problems")
+          + ": not applied (the error: lines above)");
+    }
+    String state = idle ? "idle" : "stopped after --timeout " + timeout.toSeconds() + " s with work still running";
+    return "ferry local: " + state + "; " + (parts.isEmpty() ? "nothing failed" : String.join("; ", parts));
   }
 
   /** Reads 30s, 5m, 1h. */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,11 +41,50 @@ public class LocalGetCommand implements Callable<Integer> {
   @Parameters(index = "1", arity = "0..1", description = "Object name; without it, all of the kind.")
   String name;
 
-  @Option(names = "--dir", defaultValue = "examples/quickstart", description = "The folder `ferry local` runs.")
+  @Option(names = "--dir", description = {"The folder `ferry local` runs; default: the one this directory is in"
+      + " (a .ferry-local/ here or above), else the last one started on this machine."})
   Path dir;
 
   @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or yaml")
   String output;
+
+  /**
+   * The folder of the local mode to read: {@code --dir}, else the nearest folder at or above
+   * {@code cwd} with a {@code .ferry-local/kubeconfig}, else the last one started on this machine.
+   */
+  static Optional<Path> instance(Path dir, Path cwd) {
+    if (dir != null) {
+      return Files.exists(LocalMode.kubeconfig(dir)) ? Optional.of(dir) : Optional.empty();
+    }
+    for (Path p = cwd; p != null; p = p.getParent()) {
+      if (Files.exists(LocalMode.kubeconfig(p))) {
+        return Optional.of(p);
+      }
+      // From the project's root, the quickstart is the local mode people run.
+      if (Files.exists(LocalMode.kubeconfig(p.resolve("examples/quickstart")))) {
+        return Optional.of(p.resolve("examples/quickstart"));
+      }
+    }
+    try {
+      Path last = Path.of(Files.readString(LocalMode.lastInstanceFile()).trim());
+      return Files.exists(LocalMode.kubeconfig(last)) ? Optional.of(last) : Optional.empty();
+    } catch (java.io.IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Events by time, everything else by namespace and name, so two runs of the command compare line by line. */
+  private static java.util.Comparator<HasMetadata> order(Class<? extends HasMetadata> type) {
+    if (type == io.fabric8.kubernetes.api.model.Event.class) {
+      return java.util.Comparator.comparing(o -> String.valueOf(eventTime((io.fabric8.kubernetes.api.model.Event) o)));
+    }
+    return java.util.Comparator.comparing((HasMetadata o) -> String.valueOf(o.getMetadata().getNamespace()))
+        .thenComparing(o -> o.getMetadata().getName());
+  }
+
+  private static String eventTime(io.fabric8.kubernetes.api.model.Event e) {
+    return e.getLastTimestamp() != null ? e.getLastTimestamp() : e.getMetadata().getCreationTimestamp();
+  }
 
   @Override
   public Integer call() {
@@ -53,29 +93,45 @@ public class LocalGetCommand implements Callable<Integer> {
       System.err.println("error: unknown kind " + kind + "; use one of " + KINDS.keySet().stream().sorted().toList());
       return 2;
     }
-    Path kubeconfig = LocalMode.kubeconfig(dir);
-    if (!Files.exists(kubeconfig)) {
-      System.err.println("error: no " + kubeconfig + ": is `ferry local " + dir + "` running?");
+    Optional<Path> found = instance(dir, Path.of("").toAbsolutePath());
+    if (found.isEmpty()) {
+      System.err.println(dir != null ? "error: no " + LocalMode.kubeconfig(dir) + ": is `ferry local " + dir
+          + "` running?" : "error: no local mode here: no .ferry-local/kubeconfig in this directory or above, and"
+          + " none started on this machine (" + LocalMode.lastInstanceFile() + "); start one with `ferry local DIR`"
+          + " or pass --dir DIR");
       return 2;
     }
+    Path kubeconfig = LocalMode.kubeconfig(found.get());
     try (KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build()) {
       List<? extends HasMetadata> items = client.resources(type).inAnyNamespace().list().getItems().stream()
-          .filter(o -> name == null || name.equals(o.getMetadata().getName())).toList();
+          .filter(o -> name == null || name.equals(o.getMetadata().getName()))
+          .sorted(order(type)).toList();
       if (name != null && items.isEmpty()) {
         System.err.println("error: " + kind + " " + name + " not found");
         return 1;
       }
       if ("yaml".equals(output)) {
         items.forEach(o -> System.out.print(Serialization.asYaml(o)));
+      } else if (type == io.fabric8.kubernetes.api.model.Event.class) {
+        System.out.printf("%-6s %-8s %-20s %-45s %s%n", "AGE", "TYPE", "REASON", "OBJECT", "MESSAGE");
+        java.time.Instant now = java.time.Instant.now();
+        for (HasMetadata o : items) {
+          var e = (io.fabric8.kubernetes.api.model.Event) o;
+          System.out.printf("%-6s %-8s %-20s %-45s %s%n", dev.ferry.local.api.Tables.since(eventTime(e), now),
+              e.getType(), e.getReason(), e.getInvolvedObject().getKind() + "/" + e.getInvolvedObject().getName(),
+              e.getMessage());
+        }
       } else {
-        ProgressView view = new ProgressView(client, System.out, p -> "");
+        ProgressView view = new ProgressView(client, System.out, p -> "",
+            found.get().resolve(".ferry-local").resolve("services.json"));
         System.out.printf("%-40s %s%n", "NAME", "STATUS");
         items.forEach(o -> System.out.printf("%-40s %s%n", o.getMetadata().getName(), view.summary(o)));
       }
       return 0;
     } catch (java.io.IOException | io.fabric8.kubernetes.client.KubernetesClientException e) {
-      System.err.println("error: cannot reach the local API server (" + e.getMessage() + "): is `ferry local` running?");
+      System.err.println("error: cannot reach the local API server of " + found.get() + " (" + e.getMessage()
+          + "): is `ferry local` running there?");
       return 2;
     }
   }

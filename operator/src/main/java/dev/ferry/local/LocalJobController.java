@@ -208,13 +208,27 @@ public class LocalJobController implements AutoCloseable {
         .withSpec(job.getSpec().getTemplate().getSpec())
         .withNewStatus().withPhase("Running").withStartTime(Times.format(clock.instant())).endStatus()
         .build();
-    try {
-      return client.resource(pod).create();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        return client.resource(pod).get();
+    // A pod of that name may be left from an earlier Job of the same name (deleted and created
+    // again): the garbage collector removes it, so wait for it to go rather than take it over.
+    for (int tries = 0; ; tries++) {
+      try {
+        return client.resource(pod).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || tries >= 50) {
+          throw e;
+        }
+        Pod existing = client.resource(pod).get();
+        if (existing != null && existing.getMetadata().getOwnerReferences().stream()
+            .anyMatch(o -> job.getMetadata().getUid().equals(o.getUid()))) {
+          return existing;
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
       }
-      throw e;
     }
   }
 

@@ -46,6 +46,68 @@ final class LocalLaunch {
 
   /** A process to start. */
   record Launch(List<String> command, Path workingDir, Map<String, String> env, Map<String, Path> mounts) {
+    /**
+     * What a kubelet would report as the imageID, for a local process: the image, the command it
+     * ran and the sha256 of the file it runs (the first argument that is a file: {@code Train.java}
+     * in {@code java Train.java}; else the program itself), so the lineage says what produced a
+     * model, not only a tag. {@code ferry-local://eclipse-temurin:17-jdk?run=java%20Train.java@sha256:...}
+     */
+    String imageId(String image) {
+      String run = java.net.URLEncoder.encode(String.join(" ", command), java.nio.charset.StandardCharsets.UTF_8)
+          .replace("+", "%20");
+      return "ferry-local://" + image + "?run=" + (run.length() > 300 ? run.substring(0, 300) + "..." : run)
+          + ranFile().flatMap(LocalLaunch::sha256).map(d -> "@" + d).orElse("");
+    }
+
+    private java.util.Optional<Path> ranFile() {
+      List<String> args = command.subList(Math.min(1, command.size()), command.size());
+      for (int i = 0; i < args.size(); i++) {
+        String arg = args.get(i);
+        if (List.of("-cp", "-classpath", "--class-path", "-jar").contains(arg) && i + 1 < args.size()) {
+          // A Java program (Ferry's own built-in steps among them): the jar is the code that ran.
+          for (String entry : args.get(i + 1).split(java.io.File.pathSeparator)) {
+            if (Files.isRegularFile(workingDir.resolve(entry))) {
+              return java.util.Optional.of(workingDir.resolve(entry));
+            }
+          }
+          break;
+        }
+        if (arg.startsWith("-")) {
+          continue;
+        }
+        Path p = workingDir.resolve(arg);
+        if (Files.isRegularFile(p)) {
+          return java.util.Optional.of(p);
+        }
+      }
+      if (command.isEmpty()) {
+        return java.util.Optional.empty();
+      }
+      Path program = Path.of(command.get(0));
+      if (program.isAbsolute()) {
+        return Files.isRegularFile(program) ? java.util.Optional.of(program) : java.util.Optional.empty();
+      }
+      for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+        Path candidate = Path.of(dir, command.get(0));
+        if (Files.isRegularFile(candidate)) {
+          return java.util.Optional.of(candidate.toAbsolutePath());
+        }
+      }
+      return java.util.Optional.empty();
+    }
+  }
+
+  private static java.util.Optional<String> sha256(Path file) {
+    try (var in = Files.newInputStream(file)) {
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[1 << 16];
+      for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+        digest.update(buffer, 0, n);
+      }
+      return java.util.Optional.of("sha256:" + java.util.HexFormat.of().formatHex(digest.digest()));
+    } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   /** The container cannot run here; the reason is what a kubelet would put in the container status. */

@@ -78,6 +78,21 @@ public final class LocalMode implements AutoCloseable {
         .withZone(ZoneOffset.UTC).format(Instant.now()));
   }
 
+  /** Where the folder of the last local mode started on this machine is written, for {@code ferry local get}. */
+  public static Path lastInstanceFile() {
+    return Path.of(System.getProperty("user.home"), ".cache", "ferry", "local", "last");
+  }
+
+  private static void rememberAsLast(Path dir) {
+    try {
+      Files.createDirectories(lastInstanceFile().getParent());
+      Files.writeString(lastInstanceFile(), dir.toAbsolutePath().normalize().toString());
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(LocalMode.class).debug("could not note {} as the last local instance: {}", dir,
+          e.getMessage());
+    }
+  }
+
   public static Path kubeconfig(Path dir) {
     return dir.toAbsolutePath().resolve(".ferry-local").resolve("kubeconfig");
   }
@@ -99,7 +114,8 @@ public final class LocalMode implements AutoCloseable {
     java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
     env.put(dev.ferry.net.ServiceUrls.ENV_LOCAL_SERVICES, servicesFile.toString());
     view = new ProgressView(client, options.out(), pod -> options.dir().toAbsolutePath().relativize(logFile(pod))
-        .toString()).start();
+        .toString(), servicesFile).start();
+    rememberAsLast(options.dir());
     var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     operator = new FerryOperator(client, options.config(), Clock.systemUTC(), false,

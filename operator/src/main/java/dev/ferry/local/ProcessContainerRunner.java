@@ -107,7 +107,7 @@ public class ProcessContainerRunner implements ContainerRunner, AutoCloseable {
       if (message.isBlank() && code != 0 && "FallbackToLogsOnError".equals(container.getTerminationMessagePolicy())) {
         message = tail(log);
       }
-      return new Exit(code, message, code == 0 ? "Completed" : "Error", null);
+      return new Exit(code, message, code == 0 ? "Completed" : "Error", launch.imageId(container.getImage()));
     } catch (InterruptedException e) {
       kill(process);
       throw e;

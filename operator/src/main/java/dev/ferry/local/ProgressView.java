@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,11 +36,15 @@ public class ProgressView implements AutoCloseable {
   private final Map<String, String> lastLine = new ConcurrentHashMap<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
 
-  public ProgressView(KubernetesClient client, PrintStream out, Function<Pod, String> podLog) {
+  private final Path servicesFile;
+
+  /** @param servicesFile the local mode's service map, to show where served models answer; null: cluster URLs only */
+  public ProgressView(KubernetesClient client, PrintStream out, Function<Pod, String> podLog, Path servicesFile) {
     this.client = client;
     this.out = out;
     this.start = Instant.now();
     this.podLog = podLog;
+    this.servicesFile = servicesFile;
   }
 
   public ProgressView start() {
@@ -96,7 +101,7 @@ public class ProgressView implements AutoCloseable {
     if (object instanceof ModelVersion version && version.getStatus() != null) {
       String metrics = version.getSpec() == null || version.getSpec().metrics == null ? ""
           : version.getSpec().metrics.entrySet().stream().filter(e -> !e.getKey().startsWith("train_"))
-              .limit(4).map(e -> e.getKey() + "=" + String.format(Locale.ROOT, "%.4g", e.getValue()))
+              .limit(4).map(e -> e.getKey() + "=" + number(e.getValue()))
               .collect(Collectors.joining(" "));
       return conditions(version.getStatus()) + "  stage=" + version.getStatus().stage + "  " + metrics;
     }
@@ -104,7 +109,10 @@ public class ProgressView implements AutoCloseable {
       var st = deployment.getStatus();
       return st.phase + "  production=" + (st.productionVersion == null ? "none" : "v" + st.productionVersion)
           + (st.candidateVersion == null ? "" : "  candidate=v" + st.candidateVersion)
-          + (st.canary == null ? "" : "  canary=" + st.canary.weight + "%");
+          + (st.canary == null ? "" : "  canary=" + st.canary.weight + "%")
+          + (st.productionVersion == null ? "" : "  " + served(deployment, deployment.getMetadata().getName()))
+          + (st.stagingVersion == null ? "" : "  staging " + served(deployment,
+              dev.ferry.serving.ServingBuilders.stagingServiceName(deployment)));
     }
     if (object instanceof DriftPolicy policy && policy.getStatus() != null) {
       var st = policy.getStatus();
@@ -132,6 +140,35 @@ public class ProgressView implements AutoCloseable {
       return phase + ("Running".equals(phase) ? "  log: " + podLog.apply(pod) : "");
     }
     return "Created";
+  }
+
+  /** A metric as people write it: a count as an integer (rows=442), a score to four digits (auc=0.7968). */
+  static String number(Double value) {
+    if (value == null) {
+      return "null";
+    }
+    if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+      return Long.toString(value.longValue());
+    }
+    return String.format(Locale.ROOT, "%.4g", value);
+  }
+
+  /**
+   * Where a Service of a deployment answers on this machine, and its name in the cluster:
+   * {@code http://127.0.0.1:43625 (churn.default.svc:8080)}.
+   */
+  String served(ModelDeployment deployment, String service) {
+    String url = dev.ferry.serving.ServingBuilders.url(deployment, service);
+    if (servicesFile == null || !java.nio.file.Files.exists(servicesFile)) {
+      return url;
+    }
+    try {
+      String local = dev.ferry.net.ServiceUrls.resolve(url, Map.of(dev.ferry.net.ServiceUrls.ENV_LOCAL_SERVICES,
+          servicesFile.toString(), dev.ferry.net.ServiceUrls.ENV_NAMESPACE, deployment.getMetadata().getNamespace()));
+      return local.equals(url) ? url : local + " (" + url.replaceFirst("^http://", "") + ")";
+    } catch (RuntimeException e) {
+      return url; // the map is being replaced; the next line shows the address
+    }
   }
 
   private static String failure(dev.ferry.api.v1alpha1.TrainingRunStatus status) {

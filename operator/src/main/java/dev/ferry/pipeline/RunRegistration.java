@@ -66,6 +66,7 @@ final class RunRegistration {
       image.step = step.name;
       image.image = stepStatus != null && stepStatus.image != null ? stepStatus.image : step.image;
       image.digest = stepStatus == null ? null : stepStatus.imageDigest;
+      image.imageID = stepStatus == null ? null : stepStatus.imageID;
       lineage.images.add(image);
     }
     lineage.parentVersion = production.map(v -> v.getSpec().version).orElse(null);

@@ -138,7 +138,7 @@ public final class StepOutcome {
       if (imageId == null) {
         return null;
       }
-      int at = imageId.indexOf("sha256:");
+      int at = imageId.lastIndexOf("sha256:");
       return at < 0 ? null : imageId.substring(at);
     }
   }

@@ -96,6 +96,78 @@ public record StepResult(Map<String, Double> metrics, String artifactUri, String
     return text == null ? "" : text.lines().findFirst().orElse("");
   }
 
+  /** Violations listed in a failed data validation's message; the rest are counted. */
+  static final int VIOLATIONS_SHOWN = 10;
+
+  /**
+   * What a failed step said, for people: the message of its result and, for a failed data
+   * validation, each violation as rule, column, rows and first lines; a termination message that
+   * is no result, shortened.
+   */
+  static String failureMessage(String raw) {
+    JsonNode result;
+    try {
+      result = JSON.readTree(raw);
+    } catch (IOException e) {
+      return abbreviate(raw);
+    }
+    if (result == null || !result.isObject()) {
+      return abbreviate(raw);
+    }
+    JsonNode violations = result.path("violations");
+    if (violations.isArray() && !violations.isEmpty()) {
+      String message = result.path("message").asText("the data breaks its schema");
+      int colon = message.indexOf(" rows: ");
+      StringBuilder b = new StringBuilder(colon > 0 ? message.substring(0, colon + " rows".length()) : message);
+      int shown = Math.min(VIOLATIONS_SHOWN, violations.size());
+      for (int i = 0; i < shown; i++) {
+        b.append(i == 0 ? ": " : "; ").append(violation(violations.get(i)));
+      }
+      int omitted = violations.size() - shown + result.path("violationsOmitted").asInt(0);
+      if (omitted > 0) {
+        b.append("; and ").append(omitted).append(" more (the step's log has all)");
+      }
+      return b.toString();
+    }
+    if (result.hasNonNull("message")) {
+      String message = result.get("message").asText().strip();
+      return message.length() <= 1000 ? message : message.substring(0, 1000) + "...";
+    }
+    return abbreviate(raw);
+  }
+
+  /** {@code rule min on column tenure: 3 rows, first lines 4, 9, 17 (seen -3, allowed 0)}. */
+  private static String violation(JsonNode v) {
+    StringBuilder b = new StringBuilder("rule ").append(v.path("rule").asText("?"));
+    if (v.hasNonNull("column")) {
+      b.append(" on column ").append(v.get("column").asText());
+    }
+    if (v.hasNonNull("rows")) {
+      long rows = v.get("rows").asLong();
+      b.append(": ").append(rows).append(rows == 1 ? " row" : " rows");
+      java.util.List<String> lines = new java.util.ArrayList<>();
+      v.path("lines").forEach(l -> lines.add(l.asText()));
+      if (!lines.isEmpty()) {
+        b.append(lines.size() == 1 ? ", line " : ", first lines ").append(String.join(", ", lines));
+      }
+    }
+    String seen = text(v.get("observed"));
+    String allowed = text(v.get("bound"));
+    if (!seen.isEmpty() || !allowed.isEmpty()) {
+      b.append(" (").append(seen.isEmpty() ? "" : "seen " + seen).append(!seen.isEmpty() && !allowed.isEmpty()
+          ? ", " : "").append(allowed.isEmpty() ? "" : "allowed " + allowed).append(')');
+    }
+    return b.toString();
+  }
+
+  private static String text(JsonNode n) {
+    if (n == null || n.isNull() || n.isMissingNode()) {
+      return "";
+    }
+    String t = n.isValueNode() ? n.asText() : n.toString();
+    return t.length() <= 80 ? t : t.substring(0, 80) + "...";
+  }
+
   static String abbreviate(String text) {
     String oneLine = text.strip().replaceAll("\\s+", " ");
     return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "...";

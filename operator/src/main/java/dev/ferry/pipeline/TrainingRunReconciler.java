@@ -290,6 +290,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     terminated.ifPresent(t -> {
       step.exitCode = t.exitCode();
       step.imageDigest = t.digest();
+      step.imageID = t.imageId() == null || t.imageId().isBlank() ? null : t.imageId();
     });
     Instant started = Times.parse(step.startedAt);
     Instant finished = Times.parse(step.finishedAt);
@@ -300,7 +301,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
       step.result = "Failed";
       String reason = StepOutcome.failureReason(job);
       String said = terminated.map(StepOutcome.Terminated::message).filter(m -> !m.isBlank())
-          .map(StepResult::abbreviate).orElse(null);
+          .map(StepResult::failureMessage).orElse(null);
       step.message = said != null && reason != null ? reason + "; the step said: " + said
           : said != null ? said : reason != null ? reason : "the Job failed";
       return false;

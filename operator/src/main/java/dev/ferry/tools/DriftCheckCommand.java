@@ -100,6 +100,11 @@ public class DriftCheckCommand implements Callable<Integer> {
       description = "Also write the compact result JSON here, e.g. /dev/termination-log.")
   Path result;
 
+  @Option(names = "--succeed-on-drift", description = "Exit 0 when the check ran, whatever its verdict, which is "
+      + "in the output and the result file (a DriftPolicy's Job: a check that found drift did its job); errors still "
+      + "exit 2.")
+  boolean succeedOnDrift;
+
   @Option(names = "--baseline-format", paramLabel = "csv|jsonl", description = "Default: from the extension.")
   String baselineFormat;
 
@@ -169,7 +174,7 @@ public class DriftCheckCommand implements Callable<Integer> {
       if (resultPath != null) {
         write(resultPath, report.toCompact(DriftReport.COMPACT_LIMIT));
       }
-      return report.datasetDrift() ? DRIFT : NO_DRIFT;
+      return report.datasetDrift() && !succeedOnDrift ? DRIFT : NO_DRIFT;
     } catch (DatasetException | DriftInputException e) {
       return unusable(e.getMessage(), resultPath, json, out, err);
     } catch (IOException e) {

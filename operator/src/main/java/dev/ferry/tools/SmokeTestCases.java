@@ -163,8 +163,39 @@ final class SmokeTestCases {
       if (!seen.add(output)) {
         throw new Unusable(name + ": output '" + output + "' is expected twice");
       }
-      if (!out.path("data").isArray()) {
-        throw new Unusable(name + ": output '" + output + "' has no \"data\" array");
+      if (!out.has("data") && !out.has("range") && !out.has("oneOf")) {
+        throw new Unusable(name + ": output '" + output + "' needs \"data\" (the values), \"range\" ({\"min\": a,"
+            + " \"max\": b}) or \"oneOf\" (the allowed values)");
+      }
+      if (out.has("data") && !out.get("data").isArray()) {
+        throw new Unusable(name + ": output '" + output + "' has a \"data\" that is not an array");
+      }
+      for (String tolerance : List.of("absoluteTolerance", "relativeTolerance")) {
+        if (out.has(tolerance) && !(out.get(tolerance).isNumber() && Double.isFinite(out.get(tolerance).asDouble())
+            && out.get(tolerance).asDouble() >= 0)) {
+          throw new Unusable(name + ": output '" + output + "': " + tolerance + " must be a number >= 0, got "
+              + out.get(tolerance));
+        }
+        if (out.has(tolerance) && !out.has("data")) {
+          throw new Unusable(name + ": output '" + output + "': " + tolerance + " applies to \"data\", which it has"
+              + " not");
+        }
+      }
+      if (out.has("range")) {
+        JsonNode range = out.get("range");
+        boolean numbers = range.isObject() && (range.has("min") || range.has("max"))
+            && (!range.has("min") || range.get("min").isNumber()) && (!range.has("max") || range.get("max").isNumber());
+        if (!numbers) {
+          throw new Unusable(name + ": output '" + output + "': range must be {\"min\": number, \"max\": number}"
+              + " (either may be left out), got " + range);
+        }
+        if (range.has("min") && range.has("max") && range.get("min").asDouble() > range.get("max").asDouble()) {
+          throw new Unusable(name + ": output '" + output + "': range min " + range.get("min") + " is above max "
+              + range.get("max"));
+        }
+      }
+      if (out.has("oneOf") && !(out.get("oneOf").isArray() && !out.get("oneOf").isEmpty())) {
+        throw new Unusable(name + ": output '" + output + "': oneOf must be a non-empty array of allowed values");
       }
       if (out.has("datatype") && !out.get("datatype").isTextual()) {
         throw new Unusable(name + ": output '" + output + "' has a datatype that is not a string");

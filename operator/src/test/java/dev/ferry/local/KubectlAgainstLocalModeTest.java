@@ -80,8 +80,28 @@ class KubectlAgainstLocalModeTest {
     assertThat(builtIn.exit()).as(builtIn.all()).isZero();
     assertThat(line(builtIn.out(), "job.batch/churn-data-g1-train")).contains("Complete", "1/1");
     assertThat(line(builtIn.out(), "pod/churn-data-g1-train-0")).contains("Completed");
+    // The drift check that found drift is a Job that did its job; the verdict is the DriftPolicy's.
+    assertThat(builtIn.out().lines().filter(l -> l.startsWith("job.batch/churn-drift-")).toList())
+        .hasSizeGreaterThanOrEqualTo(2).allSatisfy(l -> assertThat(l).contains("Complete"));
     assertThat(line(builtIn.out(), "deployment.apps/churn-v2")).contains("2/2");
     assertThat(builtIn.out()).contains("service/churn ", "configmap/churn-smoke");
+  }
+
+  @Test
+  @Order(1)
+  void lineageRecordsTheCommandAndTheDigestOfTheFileThatRan() throws Exception {
+    Result r = kubectl("get", "mv", "churn-v1", "-o",
+        "jsonpath={.spec.lineage.images[?(@.step==\"train\")].imageID}|{.spec.lineage.images[?(@.step==\"train\")].digest}");
+    String[] parts = r.out().split("\\|");
+    String train = "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(Files.readAllBytes(dir.resolve("train/Train.java"))));
+    assertThat(parts[0]).startsWith("ferry-local://eclipse-temurin:17-jdk?run=").contains("Train.java")
+        .endsWith("@" + train);
+    assertThat(parts[1]).isEqualTo(train);
+    // A built-in step ran Ferry's own code: its identity is never empty either.
+    assertThat(kubectl("get", "mv", "churn-v1", "-o",
+        "jsonpath={.spec.lineage.images[?(@.step==\"validate\")].imageID}").out()).startsWith("ferry-local://")
+        .contains("@sha256:");
   }
 
   @Test

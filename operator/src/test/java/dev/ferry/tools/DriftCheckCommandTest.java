@@ -94,6 +94,23 @@ class DriftCheckCommandTest {
   }
 
   @Test
+  void withSucceedOnDriftACheckThatRanExitsZeroAndTheVerdictIsInTheResult(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws IOException {
+    Path b = data("b.csv", 3000, 1, 0);
+    Path c = data("c.csv", 3000, 2, 1.5);
+    Path result = tmp.resolve("result.json");
+    Run drift = run("--baseline", b.toString(), "--current", c.toString(), "--succeed-on-drift", "--result",
+        result.toString());
+    assertThat(drift.exit).as(drift.err).isZero();
+    assertThat(drift.out).startsWith("DRIFT");
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(result.toFile()).get("result").asText())
+        .isEqualTo("Drift");
+    Run unusable = run("--baseline", b.toString(), "--current", tmp.resolve("missing.csv").toString(),
+        "--succeed-on-drift");
+    assertThat(unusable.exit).as("unusable input is still an error").isEqualTo(2);
+  }
+
+  @Test
   void shiftedDataIsDriftExitsOneAndTheTableIsSortedBySeverity() throws IOException {
     Path b = data("b.csv", 3000, 1, 0);
     Path c = data("c.csv", 3000, 2, 1.5);

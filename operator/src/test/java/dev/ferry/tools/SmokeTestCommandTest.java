@@ -271,8 +271,13 @@ class SmokeTestCommandTest {
     assertThat(smoke().result().path("message").asText()).contains("a.json: input 'tenure' has no \"datatype\"");
     file("a.json", REQUEST);
     file("a.expected.json", "{\"outputs\":[{\"name\":\"probability\"}]}");
-    assertThat(smoke().result().path("message").asText()).contains("a.expected.json: output 'probability' has no"
-        + " \"data\" array");
+    assertThat(smoke().result().path("message").asText()).contains("a.expected.json: output 'probability' needs"
+        + " \"data\" (the values), \"range\" ({\"min\": a, \"max\": b}) or \"oneOf\" (the allowed values)");
+    file("a.expected.json", "{\"outputs\":[{\"name\":\"probability\",\"range\":{\"min\":1,\"max\":0}}]}");
+    assertThat(smoke().result().path("message").asText()).contains("output 'probability': range min 1 is above max 0");
+    file("a.expected.json", "{\"outputs\":[{\"name\":\"probability\",\"data\":[0.2],\"absoluteTolerance\":-1}]}");
+    assertThat(smoke().result().path("message").asText())
+        .contains("output 'probability': absoluteTolerance must be a number >= 0, got -1");
     Files.delete(requests.resolve("a.json"));
     Run r = smoke();
     assertThat(r.exit()).isEqualTo(2);

@@ -30,6 +30,34 @@ class SmokeTestOutputsTest {
   }
 
   @Test
+  void aRegressorsOutputsMatchWithinItsOwnAbsoluteOrRelativeTolerance() throws Exception {
+    String got = "{'outputs':[{'name':'price','datatype':'FP64','shape':[2],'data':[151000, 98000]}]}";
+    assertThat(mismatch("{'outputs':[{'name':'price','data':[150000, 100000],'absoluteTolerance':2500}]}", got))
+        .isNull();
+    assertThat(mismatch("{'outputs':[{'name':'price','data':[150000, 100000],'absoluteTolerance':1500}]}", got))
+        .isEqualTo("output 'price'[1] = 98000, expected 100000 (absoluteTolerance 1500.0)");
+    assertThat(mismatch("{'outputs':[{'name':'price','data':[150000, 100000],'relativeTolerance':0.05}]}", got))
+        .isNull();
+    assertThat(mismatch("{'outputs':[{'name':'price','data':[150000, 100000],'relativeTolerance':0.01}]}", got))
+        .isEqualTo("output 'price'[1] = 98000, expected 100000 (relativeTolerance 0.01)");
+    // Both: the larger allowance wins, so a value near zero is not held to a relative bound of nothing.
+    assertThat(mismatch("{'outputs':[{'name':'price','data':[150000, 100000],'absoluteTolerance':1000,"
+        + "'relativeTolerance':0.03}]}", got)).isNull();
+  }
+
+  @Test
+  void aRangeOrASetOfAllowedValuesHoldsForEveryValue() throws Exception {
+    String got = "{'outputs':[{'name':'price','data':[151000, 98000]},{'name':'label','data':['low','high']}]}";
+    assertThat(mismatch("{'outputs':[{'name':'price','range':{'min':0,'max':1000000}},"
+        + "{'name':'label','oneOf':['low','mid','high']}]}", got)).isNull();
+    assertThat(mismatch("{'outputs':[{'name':'price','range':{'min':100000}}]}", got))
+        .isEqualTo("output 'price'[1] = 98000, outside the range [100000, ]");
+    assertThat(mismatch("{'outputs':[{'name':'label','oneOf':['low','mid']}]}", got))
+        .isEqualTo("output 'label'[1] = \"high\", not one of [\"low\",\"mid\"]");
+    assertThat(mismatch("{'outputs':[{'name':'price','range':{'max':1e6},'data':[151000, 98000]}]}", got)).isNull();
+  }
+
+  @Test
   void stringsBooleansAndNullsMatchExactly() throws Exception {
     String got = "{'outputs':[{'name':'label','datatype':'BYTES','shape':[3],'data':['yes','no',null]},"
         + "{'name':'flag','datatype':'BOOL','shape':[1],'data':[true]}]}";

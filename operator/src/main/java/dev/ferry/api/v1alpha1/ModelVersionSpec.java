@@ -86,5 +86,8 @@ public class ModelVersionSpec {
     public String image;
     @JsonPropertyDescription("Image digest the kubelet reported, when known.")
     public String digest;
+    @JsonPropertyDescription("The container's imageID as the kubelet reported it (repository@digest); in the local"
+        + " mode, the image, the command and the digest of the file it ran.")
+    public String imageID;
   }
 }

@@ -58,6 +58,9 @@ public class TrainingRunStatus extends FerryStatus {
     public String image;
     @JsonPropertyDescription("Image digest the pod reported (imageID), when known.")
     public String imageDigest;
+    @JsonPropertyDescription("What the kubelet reported as the container's imageID (repository@digest); in the local"
+        + " mode, the image, the command and the digest of the file it ran.")
+    public String imageID;
     @JsonPropertyDescription("Artifact URI the step reported, if any.")
     public String artifactUri;
     @JsonPropertyDescription("Dataset digest the step reported, if any (validate-data reports sha256).")

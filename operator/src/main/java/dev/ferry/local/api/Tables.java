@@ -281,7 +281,7 @@ public final class Tables {
   }
 
   /** The age of {@code timestamp} as kubectl prints it (45s, 3m20s, 5h, 2d), or {@code <unknown>}. */
-  static String since(String timestamp, Instant now) {
+  public static String since(String timestamp, Instant now) {
     if (timestamp == null || timestamp.isEmpty()) {
       return "<unknown>";
     }
