@@ -252,6 +252,45 @@ class KubectlAgainstLocalModeTest {
     assertThat(streamed.toString(StandardCharsets.UTF_8)).contains("EVENT", "ADDED");
   }
 
+  @Test
+  @Order(10)
+  void aRolledBackVersionIsTriedAgainWithOneAnnotation() throws Exception {
+    // v4 was rolled back above; the docs' retry command makes it the candidate again: staging and
+    // a smoke test again, and production, since the approval annotation still names v4.
+    assertThat(kubectl("annotate", "md", "churn", "ferry.dev/retry=4", "--overwrite").all()).contains("annotated");
+    awaitKubectl(Duration.ofMinutes(2), "4", "get", "md", "churn", "-o", "jsonpath={.status.productionVersion}");
+    assertThat(kubectl("get", "events", "--field-selector", "involvedObject.name=churn,reason=Retry").out())
+        .contains("v4 is the candidate again on request (4)");
+  }
+
+  @Test
+  @Order(11)
+  void explainReadsTheCrdsDocumentation() throws Exception {
+    Result r = kubectl("explain", "md.spec.promotion.mode");
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).contains("KIND:       ModelDeployment", "Automatic", "Manual");
+  }
+
+  @Test
+  @Order(12)
+  void ferryLocalGetFindsTheInstanceFromItsFolderAndShowsWhereModelsAnswer() throws Exception {
+    assertThat(LocalGetCommand.instance(null, dir.resolve("train"))).contains(dir);
+    assertThat(LocalGetCommand.instance(null, work.resolve("elsewhere")).map(Path::toAbsolutePath))
+        .as("from a folder outside any local mode: the last one started on this machine").contains(dir);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    PrintStream previous = System.out;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = new picocli.CommandLine(new LocalGetCommand()).execute("md", "--dir", dir.toString());
+    } finally {
+      System.setOut(previous);
+    }
+    assertThat(code).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).containsPattern(
+        "churn\\s+\\w+  production=v4  http://127\\.0\\.0\\.1:\\d+ \\(churn\\.default\\.svc:8080\\)");
+  }
+
   /** A TrainingRun created by hand, as the docs show it; returns the name the API server gave it. */
   private String createRun() throws Exception {
     Result created = kubectl("create", "-f", write("run.yaml", """
