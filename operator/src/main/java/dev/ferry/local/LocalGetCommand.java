@@ -45,12 +45,14 @@ public class LocalGetCommand implements Callable<Integer> {
       + " (a .ferry-local/ here or above), else the last one started on this machine."})
   Path dir;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or yaml")
+  @Option(names = {"-o", "--output"}, defaultValue = "table",
+      description = "table, yaml, or url (md NAME: the address its production Service answers at on this machine)")
   String output;
 
   /**
    * The folder of the local mode to read: {@code --dir}, else the nearest folder at or above
-   * {@code cwd} with a {@code .ferry-local/kubeconfig}, else the last one started on this machine.
+   * {@code cwd} with a {@code .ferry-local/kubeconfig}, else the last one started on this machine,
+   * else the project's quickstart.
    */
   static Optional<Path> instance(Path dir, Path cwd) {
     if (dir != null) {
@@ -60,17 +62,44 @@ public class LocalGetCommand implements Callable<Integer> {
       if (Files.exists(LocalMode.kubeconfig(p))) {
         return Optional.of(p);
       }
-      // From the project's root, the quickstart is the local mode people run.
+    }
+    try {
+      Path last = Path.of(Files.readString(LocalMode.lastInstanceFile()).trim());
+      if (Files.exists(LocalMode.kubeconfig(last))) {
+        return Optional.of(last);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // no local mode started on this machine yet
+    }
+    // From the project's root, the quickstart is the local mode people run.
+    for (Path p = cwd; p != null; p = p.getParent()) {
       if (Files.exists(LocalMode.kubeconfig(p.resolve("examples/quickstart")))) {
         return Optional.of(p.resolve("examples/quickstart"));
       }
     }
-    try {
-      Path last = Path.of(Files.readString(LocalMode.lastInstanceFile()).trim());
-      return Files.exists(LocalMode.kubeconfig(last)) ? Optional.of(last) : Optional.empty();
-    } catch (java.io.IOException | RuntimeException e) {
-      return Optional.empty();
+    return Optional.empty();
+  }
+
+  /** {@code -o url}: where one ModelDeployment's production answers here, for scripts (curl "$URL/v2/..."). */
+  private int printUrl(List<? extends HasMetadata> items, Path instance) {
+    if (name == null || items.size() != 1 || !(items.get(0) instanceof dev.ferry.api.v1alpha1.ModelDeployment md)) {
+      System.err.println("error: -o url needs one ModelDeployment: local get md NAME -o url");
+      return 2;
     }
+    if (md.getStatus() == null || md.getStatus().productionVersion == null) {
+      System.err.println("error: md " + name + " has no version in production yet");
+      return 1;
+    }
+    String url = dev.ferry.serving.ServingBuilders.url(md, md.getMetadata().getName());
+    Path services = instance.resolve(".ferry-local").resolve("services.json");
+    String local = dev.ferry.net.ServiceUrls.resolve(url, Map.of(dev.ferry.net.ServiceUrls.ENV_LOCAL_SERVICES,
+        services.toString(), dev.ferry.net.ServiceUrls.ENV_NAMESPACE, md.getMetadata().getNamespace()));
+    if (local.equals(url)) {
+      System.err.println("error: md " + name + ": its Service has no local process behind it yet");
+      return 1;
+    }
+    System.out.println(local);
+    return 0;
   }
 
   /** Events by time, everything else by namespace and name, so two runs of the command compare line by line. */
@@ -110,6 +139,9 @@ public class LocalGetCommand implements Callable<Integer> {
       if (name != null && items.isEmpty()) {
         System.err.println("error: " + kind + " " + name + " not found");
         return 1;
+      }
+      if ("url".equals(output)) {
+        return printUrl(items, found.get());
       }
       if ("yaml".equals(output)) {
         items.forEach(o -> System.out.print(Serialization.asYaml(o)));

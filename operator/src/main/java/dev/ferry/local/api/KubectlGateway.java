@@ -222,6 +222,15 @@ public final class KubectlGateway implements AutoCloseable {
       throw new IOException("interrupted", e);
     }
     byte[] answer = response.body();
+    if (response.statusCode() == 404 && answer.length == 0 && resource != null && resource.name() != null) {
+      // The mock answers a missing object with an empty 404; kubectl prints an API server's Status.
+      String what = resource.plural() + (resource.group().isEmpty() ? "" : "." + resource.group());
+      ObjectNode status = Statuses.status(404, "NotFound", what + " \"" + resource.name() + "\" not found");
+      status.putObject("details").put("name", resource.name()).put("group", resource.group())
+          .put("kind", resource.plural());
+      reply(exchange, 404, status);
+      return;
+    }
     if ("GET".equals(method) && response.statusCode() == 200 && resource != null) {
       JsonNode tree = JSON.readTree(answer);
       if (tree.has("items") && selector != FieldSelector.NONE) {
