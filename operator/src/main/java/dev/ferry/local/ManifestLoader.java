@@ -60,6 +60,23 @@ public final class ManifestLoader {
     return new Result(objects, problems);
   }
 
+  /** What a value that does not fit was expected to be, in Kubernetes' words (no Java type names). */
+  static String expected(com.fasterxml.jackson.databind.JsonMappingException e) {
+    if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && m.getTargetType() != null) {
+      Class<?> t = m.getTargetType();
+      String type = CharSequence.class.isAssignableFrom(t) ? "string"
+          : t == Integer.class || t == int.class || t == Long.class || t == long.class ? "integer"
+          : Number.class.isAssignableFrom(t) || t == double.class || t == float.class ? "number"
+          : t == Boolean.class || t == boolean.class ? "boolean"
+          : java.util.Map.class.isAssignableFrom(t) ? "object"
+          : java.util.Collection.class.isAssignableFrom(t) || t.isArray() ? "array"
+          : t.isEnum() ? "one of " + java.util.Arrays.toString(t.getEnumConstants()) : "object";
+      return "Invalid value: must be of type " + type;
+    }
+    return "Invalid value: " + e.getOriginalMessage().lines().findFirst().orElse("")
+        .replaceAll("`[a-zA-Z0-9_.$<>]+`", "this").replaceAll("\\(token `JsonToken\\.[A-Z_]+`\\)", "");
+  }
+
   /** spec.steps[0].name, from the path Jackson followed to the bad value. */
   static String fieldPath(com.fasterxml.jackson.databind.JsonMappingException e) {
     StringBuilder path = new StringBuilder();
@@ -150,8 +167,10 @@ public final class ManifestLoader {
           }
           objects.add(object);
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-          problems.add(at + ": " + kind + "/" + name + " does not fit its schema at " + fieldPath(e) + ": "
-              + e.getOriginalMessage().lines().findFirst().orElse(""));
+          String field = fieldPath(e);
+          int fieldLine = fields == null ? 0 : fields.lineOf(field);
+          problems.add(file + ", line " + (fieldLine > 0 ? fieldLine : line) + " (document " + index + "): " + kind
+              + "/" + name + ": " + field + ": " + expected(e));
         } catch (IOException | IllegalArgumentException e) {
           problems.add(at + ": " + kind + "/" + name + " does not fit its schema: "
               + e.getMessage().lines().findFirst().orElse(""));

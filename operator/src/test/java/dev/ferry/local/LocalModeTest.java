@@ -268,9 +268,15 @@ class LocalModeTest {
             analysis:
               metrics: [{name: e, max: 1, prometheus: {address: "http://p:9090", query: "up{v=\\"{{canry}}\\"}"}}]
         """);
+    Files.writeString(dir.resolve("c-config.yaml"), """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: requests}
+        data: [a, b]
+        """);
     try (LocalMode local = localMode(dir)) {
       List<String> problems = local.start();
-      assertThat(problems).hasSize(5);
+      assertThat(problems).hasSize(6);
       assertThat(problems.get(0)).contains("a-broken.yaml, line 2", "not valid YAML");
       assertThat(problems.get(1)).contains("b-mixed.yaml", "document 1", "unknown kind Widget");
       // Refused as a cluster's admission refuses them: every problem, at the line of its field, in its words.
@@ -280,6 +286,8 @@ class LocalModeTest {
           "Invalid value: 5: must be of type array").doesNotContain("java.", "JsonToken");
       assertThat(problems.get(4)).contains("b-mixed.yaml, line 13 (document 3): TrainingPipeline/dupes: spec:",
           "steps[].name must be unique");
+      assertThat(problems.get(5)).isEqualTo(dir.resolve("c-config.yaml") + ", line 4 (document 1): ConfigMap/requests:"
+          + " data: Invalid value: must be of type object");
       assertThat(local.client().resources(TrainingPipeline.class).inNamespace("default").withName("dupes").get())
           .as("a refused manifest is not applied, as a cluster would not store it").isNull();
       var typo = await().atMost(Duration.ofSeconds(20)).until(() -> local.client()
