@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
     description = "Declarative MLOps for Kubernetes.",
     subcommands = {OperatorCommand.class, LocalCommand.class, ValidateDataCommand.class, SmokeTestCommand.class,
-        DriftCheckCommand.class})
+        DriftCheckCommand.class, dev.ferry.tools.StorageCommand.class})
 public class Main implements Runnable {
   public static void main(String[] args) {
     // No subcommand means the operator: that is what the container image runs.

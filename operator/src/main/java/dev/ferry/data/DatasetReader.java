@@ -117,6 +117,15 @@ public final class DatasetReader implements Closeable {
    *     bad
    */
   public static DatasetReader open(String location, DataFormat format) throws DatasetException {
+    return open(location, format, System.getenv());
+  }
+
+  /**
+   * As above; an {@code s3://} or {@code gs://} object is read with the endpoint and credentials
+   * of {@code env} ({@link dev.ferry.storage.ObjectStorage#settings}).
+   */
+  public static DatasetReader open(String location, DataFormat format, java.util.Map<String, String> env)
+      throws DatasetException {
     if (location == null || location.isBlank()) {
       throw new DatasetException("dataset", "no dataset location given");
     }
@@ -133,6 +142,9 @@ public final class DatasetReader implements Closeable {
       }
       return open(path, location, format);
     }
+    if (lower.startsWith("s3://") || lower.startsWith("gs://")) {
+      return openObject(location, format, env);
+    }
     if (lower.startsWith("pvc://")) {
       throw new DatasetException(location,
           "a pvc:// URI is not a file; read the path where the volume is mounted in the step instead");
@@ -140,7 +152,7 @@ public final class DatasetReader implements Closeable {
     int colon = location.indexOf("://");
     if (colon > 0 && location.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
       throw new DatasetException(location, "unsupported URI scheme \"" + location.substring(0, colon)
-          + "\" (use a path, file:, http:// or https://)");
+          + "\" (use a path, file:, http://, https://, s3:// or gs://)");
     }
     return open(Path.of(location), location, format);
   }
@@ -178,6 +190,37 @@ public final class DatasetReader implements Closeable {
       throw new DatasetException(source, "cannot open: " + e.getMessage());
     }
     return new DatasetReader(in, source, f);
+  }
+
+  /**
+   * An object in a bucket, streamed (memory does not grow with its size), with the endpoint and
+   * credentials of the environment ({@link dev.ferry.storage.ObjectStorage#settings}).
+   */
+  private static DatasetReader openObject(String location, DataFormat format, java.util.Map<String, String> env)
+      throws DatasetException {
+    dev.ferry.storage.ObjectUri uri = dev.ferry.storage.ObjectUri.parse(location).orElseThrow(() ->
+        new DatasetException(location, "not a valid object URI: use s3://BUCKET/KEY or gs://BUCKET/KEY"));
+    DataFormat f = formatFor(uri.key(), format);
+    dev.ferry.storage.ObjectStorage storage = dev.ferry.storage.ObjectStorage.forUri(uri, env);
+    InputStream in;
+    try {
+      in = storage.open(uri);
+    } catch (dev.ferry.storage.StorageException e) {
+      storage.close();
+      throw new DatasetException(location, e.getMessage());
+    }
+    // The client lives as long as the stream: closing the reader closes both.
+    InputStream owned = new java.io.FilterInputStream(in) {
+      @Override
+      public void close() throws IOException {
+        try {
+          super.close();
+        } finally {
+          storage.close();
+        }
+      }
+    };
+    return open(owned, location, f);
   }
 
   private static DatasetReader openUrl(String location, DataFormat format) throws DatasetException {

@@ -154,11 +154,11 @@ public class DriftCheckCommand implements Callable<Integer> {
       String c = location(current, ENV_CURRENT, cfg.currentUri(), "current data", "--current");
       DriftCheck.Options o = options(cfg);
       DriftReport report;
-      try (DatasetReader cur = DatasetReader.open(c, format(currentFormat, "--current-format"))) {
+      try (DatasetReader cur = DatasetReader.open(c, format(currentFormat, "--current-format"), env)) {
         if (DriftProfile.looksLikeProfile(b)) {
           report = DriftCheck.compare(DriftProfile.read(Path.of(b)), cur, o);
         } else {
-          try (DatasetReader base = DatasetReader.open(b, format(baselineFormat, "--baseline-format"))) {
+          try (DatasetReader base = DatasetReader.open(b, format(baselineFormat, "--baseline-format"), env)) {
             report = DriftCheck.compare(base, cur, o);
           }
         }
@@ -365,7 +365,7 @@ public class DriftCheckCommand implements Callable<Integer> {
         }
         tmp = Files.createTempFile(target.getParent(), ".profile-", ".tmp");
         DriftProfile.Summary s;
-        try (DatasetReader reader = DatasetReader.open(b, format(format, "--format"));
+        try (DatasetReader reader = DatasetReader.open(b, format(format, "--format"), System.getenv());
             OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
           s = DriftProfile.write(reader, o, sketch, os);
         }

@@ -116,7 +116,7 @@ public class ValidateDataCommand implements Callable<Integer> {
       String location = location();
       DataFormat dataFormat = dataFormat();
       DataValidationReport report;
-      try (DatasetReader reader = DatasetReader.open(location, dataFormat)) {
+      try (DatasetReader reader = DatasetReader.open(location, dataFormat, env)) {
         DataValidator validator = new DataValidator(schema, reader.columns());
         reader.forEach(validator::accept);
         report = validator.finish(reader.source(), reader.format().id(), reader.digest());

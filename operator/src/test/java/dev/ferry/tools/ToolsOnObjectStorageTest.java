@@ -1,0 +1,149 @@
+package dev.ferry.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.testing.Fixtures;
+import dev.ferry.testing.RealS3;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The tools read and write buckets directly, against a real S3 server: validate-data and
+ * drift-check stream s3:// datasets (the digest is of the object's bytes), and {@code ferry
+ * storage cp} moves files both ways with their sha256; a refusal never prints a secret.
+ */
+class ToolsOnObjectStorageTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir
+  static Path dir;
+  private static RealS3 s3;
+  private static final Path QUICKSTART_DATA = Fixtures.projectRoot().resolve("examples/quickstart/data");
+
+  record Run(int exit, String out, String err) {
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    s3 = RealS3.start(Files.createDirectories(dir.resolve("s3")));
+    s3.createBucket("datasets");
+    Run up = storage(s3.env(), "cp", QUICKSTART_DATA.resolve("churn.csv").toString(), "s3://datasets/churn/churn.csv");
+    assertThat(up.exit()).as(up.err()).isZero();
+    Run up2 = storage(s3.env(), "cp", QUICKSTART_DATA.resolve("churn-production.csv").toString(),
+        "s3://datasets/churn/production.csv");
+    assertThat(up2.exit()).as(up2.err()).isZero();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    s3.close();
+  }
+
+  private static Run run(Callable<Integer> command, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(command);
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int exit = cl.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  /** {@code ferry storage ...}, which prints with System.out/err as the CLI does. */
+  private static Run storage(Map<String, String> env, String... args) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(args[0]).isEqualTo("cp");
+      int exit = new CommandLine(new StorageCommand.Copy(env)).execute(java.util.Arrays.copyOfRange(args, 1,
+          args.length));
+      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+  }
+
+  private static String sha256(Path p) throws Exception {
+    return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+  }
+
+  @Test
+  void copyBothWaysReportsBytesAndTheSameDigest() throws Exception {
+    Path back = dir.resolve("churn-back.csv");
+    Run down = storage(s3.env(), "cp", "s3://datasets/churn/churn.csv", back.toString());
+    assertThat(down.exit()).as(down.err()).isZero();
+    JsonNode report = JSON.readTree(down.out());
+    assertThat(report.get("sha256").asText()).isEqualTo(sha256(QUICKSTART_DATA.resolve("churn.csv")))
+        .isEqualTo(sha256(back));
+    assertThat(report.get("bytes").asLong()).isEqualTo(Files.size(back));
+  }
+
+  @Test
+  void aRefusedCopyExitsOneWithTheReasonAndNoSecret() {
+    Map<String, String> env = new HashMap<>(s3.env());
+    env.put("AWS_SECRET_ACCESS_KEY", "a-wrong-secret-that-must-not-be-printed");
+    Run r = storage(env, "cp", "s3://datasets/churn/churn.csv", dir.resolve("x.csv").toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("the storage refused the credentials (SignatureDoesNotMatch)")
+        .doesNotContain("a-wrong-secret-that-must-not-be-printed");
+    Run missing = storage(s3.env(), "cp", "s3://datasets/churn/nope.csv", dir.resolve("y.csv").toString());
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.err()).contains("no object s3://datasets/churn/nope.csv");
+    assertThat(storage(s3.env(), "cp", "s3://Bad_Bucket/k", "x").exit()).isEqualTo(2);
+  }
+
+  @Test
+  void validateDataStreamsADatasetFromABucketAndDigestsItsBytes() throws Exception {
+    Path schema = Files.writeString(dir.resolve("schema.yaml"), """
+        minRows: 1000
+        columns:
+          - {name: tenure, type: integer, min: 0, max: 72}
+          - {name: plan, type: category, values: [basic, pro, enterprise]}
+        """);
+    Run r = run(new ValidateDataCommand(s3.env()), "--schema", schema.toString(), "--data",
+        "s3://datasets/churn/churn.csv", "--output", "json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    JsonNode report = JSON.readTree(r.out());
+    assertThat(report.path("datasetDigest").asText()).isEqualTo(sha256(QUICKSTART_DATA.resolve("churn.csv")));
+    assertThat(report.at("/metrics/rows").asLong()).isEqualTo(5000);
+
+    Run missing = run(new ValidateDataCommand(s3.env()), "--schema", schema.toString(), "--data",
+        "s3://datasets/churn/gone.csv");
+    assertThat(missing.exit()).isEqualTo(2);
+    assertThat(missing.err()).contains("no object s3://datasets/churn/gone.csv");
+  }
+
+  @Test
+  void driftCheckComparesTwoObjectsInABucket() throws Exception {
+    Run fromBucket = run(new DriftCheckCommand(s3.env()), "--baseline", "s3://datasets/churn/churn.csv",
+        "--current", "s3://datasets/churn/production.csv", "--output", "json", "--label", "churned");
+    Run fromFiles = run(new DriftCheckCommand(Map.of()), "--baseline", QUICKSTART_DATA.resolve("churn.csv").toString(),
+        "--current", QUICKSTART_DATA.resolve("churn-production.csv").toString(), "--output", "json", "--label",
+        "churned");
+    assertThat(fromBucket.exit()).as(fromBucket.err()).isEqualTo(1);
+    JsonNode bucket = JSON.readTree(fromBucket.out());
+    JsonNode files = JSON.readTree(fromFiles.out());
+    assertThat(bucket.get("result").asText()).isEqualTo("Drift");
+    assertThat(bucket.get("scores")).as("the same statistics as from local files").isEqualTo(files.get("scores"));
+  }
+}
