@@ -17,12 +17,30 @@ public final class DataUris {
   private DataUris() {
   }
 
+  /**
+   * What is wrong with {@code uri} as data that Ferry's own tools read (drift-check), or empty:
+   * what {@link #readableProblem} allows, and {@code s3://} and {@code gs://} objects.
+   */
+  public static Optional<String> readableByToolsProblem(String field, String uri) {
+    if (dev.ferry.storage.ObjectUri.isObjectStorage(uri)) {
+      return dev.ferry.storage.ObjectUri.parse(uri).isPresent() ? Optional.empty()
+          : Optional.of(field + ": \"" + uri + "\" is not an object URI: s3://<bucket>/<key> or gs://<bucket>/<key>, the"
+              + " bucket 3-63 characters of a-z, 0-9, '.' and '-'");
+    }
+    return readableProblem(field, uri);
+  }
+
   /** What is wrong with {@code uri} as data to read, or empty. */
   public static Optional<String> readableProblem(String field, String uri) {
     if (uri == null || uri.isBlank()) {
       return Optional.of(field + ": required");
     }
     String lower = uri.toLowerCase(Locale.ROOT);
+    if (dev.ferry.storage.ObjectUri.isObjectStorage(uri)) {
+      // Ferry's tools read buckets (a DriftPolicy's data); a training step gets no download yet.
+      return Optional.of(field + ": a step cannot read \"" + uri + "\" yet: Ferry downloads object storage for"
+          + " drift checks only; put the dataset on a claim (pvc://<claim>/<path>) for training");
+    }
     if (lower.startsWith("http://") || lower.startsWith("https://") || uri.startsWith("/") || lower.startsWith("file:/")) {
       return Optional.empty(); // an absolute path is a file in the step's image or a volume it mounts
     }

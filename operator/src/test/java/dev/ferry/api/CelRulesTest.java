@@ -18,7 +18,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /** The CEL rules (x-kubernetes-validations) of the generated CRDs, evaluated as the API server would. */
 class CelRulesTest {
-  private static final String URI_MESSAGE = "uri must be pvc://claim/path, http(s)://..., file:/... or an absolute path";
+  private static final String URI_MESSAGE = "uri must be pvc://claim/path, http(s)://..., s3://bucket/key, gs://bucket/key, file:/... or an absolute path";
 
   @Test
   void everyRuleCompilesAgainstItsSchema() {
@@ -158,7 +158,7 @@ class CelRulesTest {
       for (String good : List.of("pvc://datasets/churn.csv", "https://data.example/churn.csv", "file:/data/churn.csv", "/data/churn.csv")) {
         assertThat(create("TrainingPipeline", withDataset(good))).as(good).isEmpty();
       }
-      for (String bad : List.of("s3://bucket/churn.csv", "data/churn.csv", "pvc:/datasets/churn.csv")) {
+      for (String bad : List.of("ftp://bucket/churn.csv", "data/churn.csv", "pvc:/datasets/churn.csv")) {
         assertThat(create("TrainingPipeline", withDataset(bad))).as(bad).containsExactly("spec.dataset.uri: " + URI_MESSAGE);
       }
     }
@@ -275,7 +275,7 @@ class CelRulesTest {
 
     @Test
     void theCurrentDataUriHasAKnownScheme() {
-      assertThat(create("DriftPolicy", policy("[]", "s3://log/churn.csv"))).containsExactly("spec.current.uri: " + URI_MESSAGE);
+      assertThat(create("DriftPolicy", policy("[]", "ftp://log/churn.csv"))).containsExactly("spec.current.uri: " + URI_MESSAGE);
     }
 
     @Test

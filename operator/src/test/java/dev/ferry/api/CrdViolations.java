@@ -61,7 +61,7 @@ final class CrdViolations {
       Map.entry("min and max apply only to type number or integer", "{name: a, type: category, min: 0}"),
       Map.entry("rollout.strategy Canary needs at least one rollout.steps entry",
           "{rollout: {strategy: Canary, steps: null}}"),
-      Map.entry("uri must be pvc://claim/path, http(s)://..., file:/... or an absolute path", "\"ftp://host/data.csv\""),
+      Map.entry("uri must be pvc://claim/path, http(s)://..., s3://bucket/key, gs://bucket/key, file:/... or an absolute path", "\"ftp://host/data.csv\""),
       Map.entry(NAME_BOUND + "63 characters (it is the value of the ferry.dev/pipeline label on every run, Job and pod)",
           LONG_NAME),
       Map.entry(NAME_BOUND + "63 characters (it is the value of the ferry.dev/run label on its Jobs and pods)", LONG_NAME),

@@ -183,6 +183,44 @@ class DriftPolicyTest extends OperatorTestBase {
   }
 
   @Test
+  void dataInABucketIsReadByTheCheckItselfWithTheSecretsKeysAsItsEnvironment() {
+    deployment(2L, 1L);
+    policy(s -> {
+      s.current.uri = "s3://inference-logs/churn/latest.csv";
+      s.baseline = new dev.ferry.api.v1alpha1.DatasetSpec();
+      s.baseline.uri = "gs://training-data/churn/2026-11.csv";
+      s.storage = new dev.ferry.api.v1alpha1.StorageSpec();
+      s.storage.secretRef = "s3-keys";
+      s.storage.endpoint = "https://minio.example:9000";
+    });
+    CronJob cron = awaitResource(CronJob.class, "churn-drift-drift", c -> true);
+    var pod = cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec();
+    var container = pod.getContainers().get(0);
+    assertThat(container.getArgs()).containsSubsequence("--baseline", "gs://training-data/churn/2026-11.csv",
+        "--current", "s3://inference-logs/churn/latest.csv");
+    assertThat(pod.getVolumes()).as("no claim to mount: drift-check streams the objects").isEmpty();
+    assertThat(container.getEnvFrom()).singleElement().satisfies(e -> {
+      assertThat(e.getSecretRef().getName()).isEqualTo("s3-keys");
+      assertThat(e.getSecretRef().getOptional()).isFalse();
+    });
+    assertThat(container.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("FERRY_S3_ENDPOINT");
+      assertThat(e.getValue()).isEqualTo("https://minio.example:9000");
+    });
+    assertThat(RestrictedPodSecurity.violations(pod)).isEmpty();
+  }
+
+  @Test
+  void aMalformedBucketUriIsAnInvalidSpecNamingTheField() {
+    deployment(2L, 1L);
+    policy(s -> s.current.uri = "s3://Bad_Bucket/latest.csv");
+    DriftPolicy policy = awaitPolicy(p -> Conditions.find(p.getStatus(), "Ready")
+        .map(c -> "InvalidSpec".equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(policy.getStatus(), "Ready").orElseThrow().getMessage())
+        .contains("spec.current.uri", "s3://Bad_Bucket/latest.csv", "is not an object URI");
+  }
+
+  @Test
   void aDeletedProductionVersionIsNamedAsTheMissingBaseline() {
     deployment(2L, 1L);
     policy(s -> { });

@@ -29,6 +29,9 @@ public class DriftPolicySpec {
   @JsonPropertyDescription("Production data to compare with the baseline.")
   public DatasetSpec current;
 
+  @JsonPropertyDescription("How the check reaches s3:// or gs:// data (endpoint, the Secret with the keys).")
+  public StorageSpec storage;
+
   // Bounded so the API server can afford the uniqueness rule above (its CEL cost grows with items squared times name length).
   @io.fabric8.generator.annotation.Size(max = 400)
   @JsonPropertyDescription("Per-feature test and threshold (at most 400). Default: every column but the label, test chosen by type.")
