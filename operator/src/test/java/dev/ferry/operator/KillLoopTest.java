@@ -115,20 +115,8 @@ class KillLoopTest extends OperatorTestBase {
         && "Stable".equals(md.getStatus().phase);
   }
 
-  private ModelDeployment deployment() {
-    ModelDeployment md = new ModelDeployment();
-    md.getMetadata().setName("churn");
-    ModelDeploymentSpec spec = new ModelDeploymentSpec();
-    spec.model = "churn";
-    spec.promotion.mode = ModelDeploymentSpec.Promotion.Mode.Automatic;
-    spec.server = new ModelDeploymentSpec.Server();
-    spec.server.image = "registry.example/mlserver:1.6";
-    spec.replicas = 2;
-    spec.smokeTest = new ModelDeploymentSpec.SmokeTest();
-    spec.smokeTest.requests = new ModelDeploymentSpec.ConfigMapRef();
-    spec.smokeTest.requests.configMapRef = "churn-smoke";
-    md.setSpec(spec);
-    return md;
+  private static ModelDeployment deployment() {
+    return Fixtures.deployment(ModelDeploymentSpec.Promotion.Mode.Automatic, 2);
   }
 
   private void annotate(String key, String value) {

@@ -12,6 +12,7 @@ import dev.ferry.api.v1alpha1.ModelVersionSpec;
 import dev.ferry.api.v1alpha1.PrometheusQuery;
 import dev.ferry.kube.Conditions;
 import dev.ferry.kube.RestrictedPodSecurity;
+import dev.ferry.testing.Fixtures;
 import dev.ferry.testing.OperatorTestBase;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
@@ -58,19 +59,8 @@ class ServingTest extends OperatorTestBase {
   }
 
   private ModelDeployment deployment(ModelDeploymentSpec.Promotion.Mode mode, Consumer<ModelDeploymentSpec> change) {
-    ModelDeployment md = new ModelDeployment();
-    md.getMetadata().setName("churn");
-    ModelDeploymentSpec spec = new ModelDeploymentSpec();
-    spec.model = "churn";
-    spec.promotion.mode = mode;
-    spec.server = new ModelDeploymentSpec.Server();
-    spec.server.image = "registry.example/mlserver:1.6";
-    spec.replicas = 4;
-    spec.smokeTest = new ModelDeploymentSpec.SmokeTest();
-    spec.smokeTest.requests = new ModelDeploymentSpec.ConfigMapRef();
-    spec.smokeTest.requests.configMapRef = "churn-smoke";
-    change.accept(spec);
-    md.setSpec(spec);
+    ModelDeployment md = Fixtures.deployment(mode, 4);
+    change.accept(md.getSpec());
     return create(md);
   }
 

@@ -80,4 +80,22 @@ public final class Fixtures {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** ModelDeployment "churn" of model churn, with a smoke test from ConfigMap churn-smoke; not yet created. */
+  public static dev.ferry.api.v1alpha1.ModelDeployment deployment(
+      dev.ferry.api.v1alpha1.ModelDeploymentSpec.Promotion.Mode mode, int replicas) {
+    var md = new dev.ferry.api.v1alpha1.ModelDeployment();
+    md.getMetadata().setName("churn");
+    var spec = new dev.ferry.api.v1alpha1.ModelDeploymentSpec();
+    spec.model = "churn";
+    spec.promotion.mode = mode;
+    spec.server = new dev.ferry.api.v1alpha1.ModelDeploymentSpec.Server();
+    spec.server.image = "registry.example/mlserver:1.6";
+    spec.replicas = replicas;
+    spec.smokeTest = new dev.ferry.api.v1alpha1.ModelDeploymentSpec.SmokeTest();
+    spec.smokeTest.requests = new dev.ferry.api.v1alpha1.ModelDeploymentSpec.ConfigMapRef();
+    spec.smokeTest.requests.configMapRef = "churn-smoke";
+    md.setSpec(spec);
+    return md;
+  }
 }
