@@ -181,7 +181,11 @@ class OperatorRuntimeTest {
     });
     reader.start();
     try {
-      await().atMost(Duration.ofSeconds(60)).until(() -> lines.stream().anyMatch(l -> l.contains("Ferry operator started")));
+      try {
+        await().atMost(Duration.ofSeconds(60)).until(() -> lines.stream().anyMatch(l -> l.contains("Ferry operator started")));
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("the operator did not log that it started; it printed:\n" + String.join("\n", lines), e);
+      }
       trainOnce("ml", "churn-r1");
       await().atMost(Duration.ofSeconds(30)).until(() -> succeeded("ml", "churn-r1"));
       await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains("registered ModelVersion")));
