@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * Which data locations a resource may name, checked where the spec is validated so that an
  * unsupported one is an InvalidSpec naming the field, not a step that fails later. Steps and
- * drift checks read {@code pvc://<claim>/<path>} (mounted into the pod), {@code http(s)://}, or an
- * absolute path inside the pod.
+ * drift checks read {@code pvc://<claim>/<path>} (mounted into the pod), {@code s3://} and
+ * {@code gs://} objects (downloaded by Ferry), {@code http(s)://}, or an absolute path inside the pod.
  */
 public final class DataUris {
   /** A DNS subdomain, what Kubernetes allows as a PersistentVolumeClaim name. */
@@ -17,42 +17,37 @@ public final class DataUris {
   private DataUris() {
   }
 
-  /**
-   * What is wrong with {@code uri} as data that Ferry's own tools read (drift-check), or empty:
-   * what {@link #readableProblem} allows, and {@code s3://} and {@code gs://} objects.
-   */
-  public static Optional<String> readableByToolsProblem(String field, String uri) {
-    if (dev.ferry.storage.ObjectUri.isObjectStorage(uri)) {
-      return dev.ferry.storage.ObjectUri.parse(uri).isPresent() ? Optional.empty()
-          : Optional.of(field + ": \"" + uri + "\" is not an object URI: s3://<bucket>/<key> or gs://<bucket>/<key>, the"
-              + " bucket 3-63 characters of a-z, 0-9, '.' and '-'");
-    }
-    return readableProblem(field, uri);
-  }
-
   /** What is wrong with {@code uri} as data to read, or empty. */
   public static Optional<String> readableProblem(String field, String uri) {
     if (uri == null || uri.isBlank()) {
       return Optional.of(field + ": required");
     }
-    String lower = uri.toLowerCase(Locale.ROOT);
     if (dev.ferry.storage.ObjectUri.isObjectStorage(uri)) {
-      // Ferry's tools read buckets (a DriftPolicy's data); a training step gets no download yet.
-      return Optional.of(field + ": a step cannot read \"" + uri + "\" yet: Ferry downloads object storage for"
-          + " drift checks only; put the dataset on a claim (pvc://<claim>/<path>) for training");
+      return objectProblem(field, uri); // Ferry downloads it before each step and drift check
     }
+    String lower = uri.toLowerCase(Locale.ROOT);
     if (lower.startsWith("http://") || lower.startsWith("https://") || uri.startsWith("/") || lower.startsWith("file:/")) {
       return Optional.empty(); // an absolute path is a file in the step's image or a volume it mounts
     }
-    return pvcProblem(field, uri, "pvc://<claim>/<path>, http://, https://, file:/... or an absolute path");
+    return pvcProblem(field, uri, "pvc://<claim>/<path>, s3://<bucket>/<key>, gs://<bucket>/<key>, http://, https://,"
+        + " file:/... or an absolute path");
   }
 
-  /** What is wrong with {@code uri} as a place to write artifacts (a mounted claim), or empty. */
+  /** What is wrong with {@code uri} as a place to write artifacts (a mounted claim or a bucket prefix), or empty. */
   public static Optional<String> writableProblem(String field, String uri) {
     if (uri == null || uri.isBlank()) {
       return Optional.of(field + ": required");
     }
-    return pvcProblem(field, uri, "pvc://<claim>/<path>");
+    if (dev.ferry.storage.ObjectUri.isObjectStorage(uri)) {
+      return objectProblem(field, uri);
+    }
+    return pvcProblem(field, uri, "pvc://<claim>/<path>, s3://<bucket>/<prefix> or gs://<bucket>/<prefix>");
+  }
+
+  private static Optional<String> objectProblem(String field, String uri) {
+    return dev.ferry.storage.ObjectUri.parse(uri).isPresent() ? Optional.empty()
+        : Optional.of(field + ": \"" + uri + "\" is not an object URI: s3://<bucket>/<key> or gs://<bucket>/<key>, the"
+            + " bucket 3-63 characters of a-z, 0-9, '.' and '-'");
   }
 
   private static Optional<String> pvcProblem(String field, String uri, String supported) {

@@ -14,6 +14,10 @@ public interface ContainerRunner {
    */
   Exit run(Pod pod, Container container, Duration timeout) throws InterruptedException;
 
+  /** Frees what the pod's containers shared (its emptyDir volumes) once the pod is done. */
+  default void release(Pod pod) {
+  }
+
   /**
    * How a container ended.
    *

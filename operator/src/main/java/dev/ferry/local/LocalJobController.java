@@ -2,6 +2,7 @@ package dev.ferry.local;
 
 import dev.ferry.kube.Times;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -104,6 +105,10 @@ public class LocalJobController implements AutoCloseable {
   }
 
   private void runJob(Job job) throws InterruptedException {
+    if ("Indexed".equals(job.getSpec().getCompletionMode())) {
+      runIndexedJob(job);
+      return;
+    }
     int backoffLimit = job.getSpec().getBackoffLimit() == null ? 6 : job.getSpec().getBackoffLimit();
     Long deadlineSeconds = job.getSpec().getActiveDeadlineSeconds();
     Instant startTime = clock.instant();
@@ -119,12 +124,10 @@ public class LocalJobController implements AutoCloseable {
         return;
       }
       Pod pod = createPod(job, attempt);
-      Duration left = deadline == null ? null : Duration.between(clock.instant(), deadline);
-      ContainerRunner.Exit exit = left != null && (left.isNegative() || left.isZero())
-          ? new ContainerRunner.Exit(137, "", "DeadlineExceeded", null)
-          : runner.run(pod, pod.getSpec().getContainers().get(0), left);
+      PodRun podRun = runContainers(pod, deadline);
+      ContainerRunner.Exit exit = podRun.last();
       boolean deadlinePassed = deadline != null && !clock.instant().isBefore(deadline);
-      finishPod(pod, exit);
+      finishPod(pod, podRun);
       if (exit.exitCode() == 0 && !deadlinePassed) {
         updateJob(job, s -> {
           s.setActive(null);
@@ -147,6 +150,87 @@ public class LocalJobController implements AutoCloseable {
         });
         return;
       }
+    }
+  }
+
+  /**
+   * An Indexed Job: one pod per index, all at once, as a distributed step's workers need. Locally
+   * the pods share the loopback interface: host names under the Job's headless Service (its
+   * pod template's subdomain) stand for 127.0.0.1, and MASTER_PORT for a free port, so two Jobs
+   * never meet on 29500. The first failure ends the Job and stops the other workers.
+   */
+  private void runIndexedJob(Job job) throws InterruptedException {
+    int completions = job.getSpec().getCompletions() == null ? 1 : job.getSpec().getCompletions();
+    Long deadlineSeconds = job.getSpec().getActiveDeadlineSeconds();
+    Instant startTime = clock.instant();
+    Instant deadline = deadlineSeconds == null ? null : startTime.plusSeconds(deadlineSeconds);
+    if (!updateJob(job, s -> {
+      s.setStartTime(Times.format(startTime));
+      s.setActive(completions);
+    })) {
+      return;
+    }
+    String port = String.valueOf(freePort());
+    ExecutorService pool = Executors.newFixedThreadPool(completions, r -> {
+      Thread t = new Thread(r, "local-worker-" + job.getMetadata().getName());
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.concurrent.ExecutorCompletionService<PodRun> done = new java.util.concurrent.ExecutorCompletionService<>(pool);
+    List<java.util.concurrent.Future<PodRun>> futures = new ArrayList<>();
+    for (int index = 0; index < completions; index++) {
+      Pod pod = createPod(job, index, String.valueOf(index), port);
+      futures.add(done.submit(() -> {
+        PodRun run = runContainers(pod, deadline);
+        finishPod(pod, run);
+        return run;
+      }));
+    }
+    int succeeded = 0;
+    boolean failed = false;
+    try {
+      for (int i = 0; i < completions && !failed; i++) {
+        PodRun run = done.take().get();
+        if (run.last().exitCode() == 0) {
+          succeeded++;
+        } else {
+          failed = true;
+        }
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      failed = true;
+      LOG.warn("local Job {}: a worker could not run: {}", job.getMetadata().getName(), e.getCause().getMessage());
+    } finally {
+      futures.forEach(f -> f.cancel(true)); // the others cannot finish without the one that failed
+      pool.shutdownNow();
+    }
+    boolean deadlinePassed = deadline != null && !clock.instant().isBefore(deadline);
+    int succeededTotal = succeeded;
+    if (!failed && !deadlinePassed) {
+      updateJob(job, s -> {
+        s.setActive(null);
+        s.setSucceeded(succeededTotal);
+        s.setCompletionTime(Times.format(clock.instant()));
+        s.setConditions(List.of(condition("Complete", null, null)));
+      });
+      return;
+    }
+    String reason = deadlinePassed ? "DeadlineExceeded" : "BackoffLimitExceeded";
+    String message = deadlinePassed ? "Job was active longer than specified deadline"
+        : "Job has reached the specified backoff limit";
+    updateJob(job, s -> {
+      s.setActive(null);
+      s.setSucceeded(succeededTotal == 0 ? null : succeededTotal);
+      s.setFailed(1);
+      s.setConditions(List.of(condition("Failed", reason, message)));
+    });
+  }
+
+  private static int freePort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no free local port for the workers' rendezvous", e);
     }
   }
 
@@ -189,6 +273,15 @@ public class LocalJobController implements AutoCloseable {
   }
 
   private Pod createPod(Job job, int attempt) {
+    return createPod(job, attempt, null, null);
+  }
+
+  /**
+   * A pod of the Job; for an Indexed Job's {@code index}, with the index as the Job controller
+   * gives it (annotation and JOB_COMPLETION_INDEX) and the local stand-ins for the workers'
+   * addresses ({@code port} for MASTER_PORT).
+   */
+  private Pod createPod(Job job, int attempt, String index, String port) {
     Map<String, String> labels = new LinkedHashMap<>();
     if (job.getSpec().getTemplate().getMetadata() != null && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
       labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
@@ -196,16 +289,27 @@ public class LocalJobController implements AutoCloseable {
     labels.put("job-name", job.getMetadata().getName());
     labels.put("batch.kubernetes.io/job-name", job.getMetadata().getName());
     labels.put("controller-uid", job.getMetadata().getUid());
+    Map<String, String> annotations = new LinkedHashMap<>();
+    if (job.getSpec().getTemplate().getMetadata() != null
+        && job.getSpec().getTemplate().getMetadata().getAnnotations() != null) {
+      annotations.putAll(job.getSpec().getTemplate().getMetadata().getAnnotations());
+    }
+    if (index != null) {
+      annotations.put(dev.ferry.pipeline.DistributedStep.INDEX_ANNOTATION, index);
+      labels.put(dev.ferry.pipeline.DistributedStep.INDEX_ANNOTATION, index);
+    }
     Pod pod = new PodBuilder()
         .withNewMetadata()
           .withName(job.getMetadata().getName() + "-" + attempt)
           .withNamespace(job.getMetadata().getNamespace())
           .withLabels(labels)
+          .withAnnotations(annotations.isEmpty() ? null : annotations)
           .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job")
               .withName(job.getMetadata().getName()).withUid(job.getMetadata().getUid())
               .withController(true).withBlockOwnerDeletion(true).build())
         .endMetadata()
-        .withSpec(job.getSpec().getTemplate().getSpec())
+        .withSpec(index == null ? job.getSpec().getTemplate().getSpec()
+            : indexedSpec(job.getSpec().getTemplate().getSpec(), index, port))
         .withNewStatus().withPhase("Running").withStartTime(Times.format(clock.instant())).endStatus()
         .build();
     // A pod of that name may be left from an earlier Job of the same name (deleted and created
@@ -232,11 +336,45 @@ public class LocalJobController implements AutoCloseable {
     }
   }
 
-  private void finishPod(Pod pod, ContainerRunner.Exit exit) {
+  /** How the pod's containers ended: the init containers' and the others', and the last that ran. */
+  private record PodRun(List<ContainerStatus> init, List<ContainerStatus> main, ContainerRunner.Exit last) {
+  }
+
+  /**
+   * Runs the init containers in order, then the containers, as a kubelet does for a pod with
+   * restartPolicy Never (locally one after another): the first failure ends the pod.
+   */
+  private PodRun runContainers(Pod pod, Instant deadline) throws InterruptedException {
+    List<ContainerStatus> init = new ArrayList<>();
+    List<ContainerStatus> main = new ArrayList<>();
+    ContainerRunner.Exit last = null;
+    List<io.fabric8.kubernetes.api.model.Container> inits = pod.getSpec().getInitContainers() == null ? List.of()
+        : pod.getSpec().getInitContainers();
+    List<io.fabric8.kubernetes.api.model.Container> all = new ArrayList<>(inits);
+    all.addAll(pod.getSpec().getContainers());
+    try {
+      for (int i = 0; i < all.size(); i++) {
+        var container = all.get(i);
+        String startedAt = Times.format(clock.instant());
+        Duration left = deadline == null ? null : Duration.between(clock.instant(), deadline);
+        last = left != null && (left.isNegative() || left.isZero())
+            ? new ContainerRunner.Exit(137, "", "DeadlineExceeded", null)
+            : runner.run(pod, container, left);
+        (i < inits.size() ? init : main).add(terminated(container, last, startedAt));
+        if (last.exitCode() != 0) {
+          break;
+        }
+      }
+    } finally {
+      runner.release(pod);
+    }
+    return new PodRun(init, main, last);
+  }
+
+  private ContainerStatus terminated(io.fabric8.kubernetes.api.model.Container container, ContainerRunner.Exit exit,
+      String startedAt) {
     String message = truncate(exit.terminationMessage());
-    String now = Times.format(clock.instant());
-    var container = pod.getSpec().getContainers().get(0);
-    var status = new ContainerStatusBuilder()
+    return new ContainerStatusBuilder()
         .withName(container.getName())
         .withImage(container.getImage())
         .withImageID(exit.imageId() == null ? "" : exit.imageId())
@@ -246,13 +384,47 @@ public class LocalJobController implements AutoCloseable {
             .withExitCode(exit.exitCode())
             .withReason(exit.reason() != null ? exit.reason() : exit.exitCode() == 0 ? "Completed" : "Error")
             .withMessage(message.isEmpty() ? null : message)
-            .withStartedAt(pod.getStatus().getStartTime()).withFinishedAt(now)
+            .withStartedAt(startedAt).withFinishedAt(Times.format(clock.instant()))
             .endTerminated().build())
         .build();
+  }
+
+  /** The pod spec of one index: JOB_COMPLETION_INDEX, and the workers' addresses on loopback. */
+  private static io.fabric8.kubernetes.api.model.PodSpec indexedSpec(io.fabric8.kubernetes.api.model.PodSpec template,
+      String index, String port) {
+    io.fabric8.kubernetes.api.model.PodSpec spec = new io.fabric8.kubernetes.api.model.PodSpecBuilder(template).build();
+    String subdomain = spec.getSubdomain();
+    List<io.fabric8.kubernetes.api.model.Container> all = new ArrayList<>(spec.getContainers());
+    if (spec.getInitContainers() != null) {
+      all.addAll(spec.getInitContainers());
+    }
+    for (var container : all) {
+      List<io.fabric8.kubernetes.api.model.EnvVar> env = new ArrayList<>();
+      env.add(new io.fabric8.kubernetes.api.model.EnvVar("JOB_COMPLETION_INDEX", index, null));
+      if (container.getEnv() != null) {
+        for (var var : container.getEnv()) {
+          String value = var.getValue();
+          if (value != null && subdomain != null && value.endsWith("." + subdomain)) {
+            value = "127.0.0.1";
+          } else if (value != null && "MASTER_PORT".equals(var.getName())) {
+            value = port;
+          }
+          env.add(value == null ? var : new io.fabric8.kubernetes.api.model.EnvVar(var.getName(), value, null));
+        }
+      }
+      container.setEnv(env);
+    }
+    return spec;
+  }
+
+  private void finishPod(Pod pod, PodRun run) {
     try {
       client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
-        p.getStatus().setPhase(exit.exitCode() == 0 ? "Succeeded" : "Failed");
-        p.getStatus().setContainerStatuses(new ArrayList<>(List.of(status)));
+        p.getStatus().setPhase(run.last().exitCode() == 0 ? "Succeeded" : "Failed");
+        if (!run.init().isEmpty()) {
+          p.getStatus().setInitContainerStatuses(new ArrayList<>(run.init()));
+        }
+        p.getStatus().setContainerStatuses(new ArrayList<>(run.main()));
         return p;
       });
     } catch (KubernetesClientException e) {

@@ -24,6 +24,7 @@ final class LocalLaunch {
   private final List<String> selfCommand;
   private final Map<String, String> commonEnv;
   private final ConfigMapFiles configMaps;
+  private final SecretData secrets;
 
   /** Writes a ConfigMap's data as files in a folder, as a kubelet mounts it. */
   @FunctionalInterface
@@ -31,17 +32,30 @@ final class LocalLaunch {
     Path materialize(String namespace, String name) throws IOException;
   }
 
+  /** A Secret's decoded data, or null when there is no such Secret. */
+  @FunctionalInterface
+  interface SecretData {
+    Map<String, String> read(String namespace, String name);
+  }
+
+  LocalLaunch(LocalMapping mapping, String ferryImage, List<String> selfCommand, Map<String, String> commonEnv,
+      ConfigMapFiles configMaps) {
+    this(mapping, ferryImage, selfCommand, commonEnv, configMaps, (namespace, name) -> null);
+  }
+
   /**
    * @param commonEnv env every local process gets (the service map, for instance)
    * @param configMaps how ConfigMap volumes become folders
+   * @param secrets where envFrom and secretKeyRef find a Secret's values, as the kubelet does
    */
   LocalLaunch(LocalMapping mapping, String ferryImage, List<String> selfCommand, Map<String, String> commonEnv,
-      ConfigMapFiles configMaps) {
+      ConfigMapFiles configMaps, SecretData secrets) {
     this.mapping = mapping;
     this.ferryImage = ferryImage;
     this.selfCommand = List.copyOf(selfCommand);
     this.commonEnv = Map.copyOf(commonEnv);
     this.configMaps = configMaps;
+    this.secrets = secrets;
   }
 
   /** A process to start. */
@@ -125,7 +139,15 @@ final class LocalLaunch {
   }
 
   Launch prepare(String namespace, PodSpec pod, Container container) throws CannotRun {
-    Map<String, Path> mounts = mounts(namespace, pod, container);
+    return prepare(namespace, pod, container, null);
+  }
+
+  /**
+   * The process for a container; {@code scratch} is the pod's own folder, where its emptyDir
+   * volumes live (shared by its containers, gone with the pod), or null when it has none.
+   */
+  Launch prepare(String namespace, PodSpec pod, Container container, Path scratch) throws CannotRun {
+    Map<String, Path> mounts = mounts(namespace, pod, container, scratch);
     List<String> command = new ArrayList<>();
     Path workingDir = mapping.baseDir();
     Map<String, String> env = new LinkedHashMap<>(commonEnv);
@@ -154,18 +176,93 @@ final class LocalLaunch {
     if (container.getWorkingDir() != null) {
       workingDir = Path.of(rewrite(container.getWorkingDir(), mounts));
     }
+    env.putAll(envFrom(namespace, container));
     if (container.getEnv() != null) {
       for (EnvVar var : container.getEnv()) {
         if (var.getValue() != null) {
           env.put(var.getName(), rewrite(var.getValue(), mounts));
+        } else if (var.getValueFrom() != null && var.getValueFrom().getSecretKeyRef() != null) {
+          var ref = var.getValueFrom().getSecretKeyRef();
+          String value = secret(namespace, ref.getName(), Boolean.TRUE.equals(ref.getOptional())).get(ref.getKey());
+          if (value == null && !Boolean.TRUE.equals(ref.getOptional())) {
+            throw new CannotRun("CreateContainerConfigError", "couldn't find key " + ref.getKey() + " in Secret "
+                + namespace + "/" + ref.getName());
+          }
+          if (value != null) {
+            env.put(var.getName(), value);
+          }
         }
       }
     }
     return new Launch(command, workingDir, env, mounts);
   }
 
+  /** envFrom Secrets, under their prefix; the container's own env wins over them, as in a pod. */
+  private Map<String, String> envFrom(String namespace, Container container) throws CannotRun {
+    Map<String, String> env = new LinkedHashMap<>();
+    if (container.getEnvFrom() == null) {
+      return env;
+    }
+    for (var from : container.getEnvFrom()) {
+      if (from.getSecretRef() == null) {
+        continue;
+      }
+      String prefix = from.getPrefix() == null ? "" : from.getPrefix();
+      secret(namespace, from.getSecretRef().getName(), Boolean.TRUE.equals(from.getSecretRef().getOptional()))
+          .forEach((key, value) -> env.put(prefix + key, value));
+    }
+    return env;
+  }
+
+  /** The kubelet's words when a Secret a container needs is missing; the values never reach a message. */
+  private Map<String, String> secret(String namespace, String name, boolean optional) throws CannotRun {
+    Map<String, String> data = secrets.read(namespace, name);
+    if (data == null && !optional) {
+      throw new CannotRun("CreateContainerConfigError", "secret \"" + name + "\" not found");
+    }
+    return data == null ? Map.of() : data;
+  }
+
+  /**
+   * The container with its fieldRef env resolved from the pod, as the kubelet resolves the
+   * downward API: names, uid, labels and annotations ({@code metadata.annotations['k']}, how a
+   * distributed step's worker reads its rank), the service account, and loopback for the IPs.
+   */
+  static Container withFieldRefs(io.fabric8.kubernetes.api.model.Pod pod, Container container) {
+    if (container.getEnv() == null || container.getEnv().stream().noneMatch(e -> e.getValueFrom() != null
+        && e.getValueFrom().getFieldRef() != null)) {
+      return container;
+    }
+    List<EnvVar> env = new ArrayList<>();
+    for (EnvVar var : container.getEnv()) {
+      boolean fieldRef = var.getValueFrom() != null && var.getValueFrom().getFieldRef() != null;
+      env.add(fieldRef ? new EnvVar(var.getName(), field(pod, var.getValueFrom().getFieldRef().getFieldPath()), null)
+          : var);
+    }
+    return new io.fabric8.kubernetes.api.model.ContainerBuilder(container).withEnv(env).build();
+  }
+
+  static String field(io.fabric8.kubernetes.api.model.Pod pod, String path) {
+    var meta = pod.getMetadata();
+    java.util.regex.Matcher keyed = java.util.regex.Pattern.compile("^metadata\\.(labels|annotations)\\['(.+)'\\]$")
+        .matcher(path);
+    if (keyed.matches()) {
+      Map<String, String> map = "labels".equals(keyed.group(1)) ? meta.getLabels() : meta.getAnnotations();
+      return map == null ? "" : map.getOrDefault(keyed.group(2), "");
+    }
+    return switch (path) {
+      case "metadata.name" -> meta.getName();
+      case "metadata.namespace" -> meta.getNamespace();
+      case "metadata.uid" -> java.util.Objects.toString(meta.getUid(), "");
+      case "spec.serviceAccountName" -> java.util.Objects.toString(pod.getSpec().getServiceAccountName(), "");
+      case "status.podIP", "status.hostIP" -> "127.0.0.1";
+      default -> "";
+    };
+  }
+
   /** Mount paths of the container's PersistentVolumeClaims and ConfigMaps, mapped to local folders. */
-  private Map<String, Path> mounts(String namespace, PodSpec pod, Container container) throws CannotRun {
+  private Map<String, Path> mounts(String namespace, PodSpec pod, Container container, Path scratch)
+      throws CannotRun {
     Map<String, Path> mounts = new LinkedHashMap<>();
     if (container.getVolumeMounts() == null) {
       return mounts;
@@ -180,6 +277,21 @@ final class LocalLaunch {
           throw new CannotRun("ContainerCannotRun", "ConfigMap " + volume.getConfigMap().getName()
               + " cannot be mounted: " + e.getMessage());
         }
+        continue;
+      }
+      if (volume != null && volume.getEmptyDir() != null) {
+        if (scratch == null) {
+          throw new CannotRun("ContainerCannotRun", "emptyDir volume " + volume.getName()
+              + " is not supported here in local mode");
+        }
+        Path folder = scratch.resolve(volume.getName());
+        try {
+          Files.createDirectories(folder);
+        } catch (IOException e) {
+          throw new CannotRun("ContainerCannotRun", "cannot create " + folder + " for emptyDir " + volume.getName()
+              + ": " + e.getMessage());
+        }
+        mounts.put(mount.getMountPath(), folder);
         continue;
       }
       if (volume == null || volume.getPersistentVolumeClaim() == null) {

@@ -146,16 +146,18 @@ public final class LocalMode implements AutoCloseable {
 
   /** The embedded API server, with small controllers standing in for the cluster's. */
   private void startEmbedded(LocalMapping mapping, Path servicesFile) throws IOException {
-    api = EmbeddedApiServer.startForKubectl(options.port(), (namespace, name) -> {
+    api = EmbeddedApiServer.startForKubectl(options.port(), (namespace, name, container) -> {
       Pod pod = client.pods().inNamespace(namespace).withName(name).get();
-      return pod == null || runner == null ? java.util.Optional.empty() : java.util.Optional.of(runner.logFile(pod));
+      return pod == null || runner == null ? java.util.Optional.empty()
+          : java.util.Optional.of(container == null ? runner.logFile(pod) : runner.logFile(pod, container));
     });
     writeKubeconfig();
     client = api.client();
     KubernetesClient client = this.client;
     LocalLaunch launcher = new LocalLaunch(mapping, options.config().ferryImage(), options.selfCommand(),
         java.util.Map.of(dev.ferry.net.ServiceUrls.ENV_LOCAL_SERVICES, servicesFile.toString()),
-        (namespace, name) -> configMapFolder(client, runDir, namespace, name));
+        (namespace, name) -> configMapFolder(client, runDir, namespace, name),
+        (namespace, name) -> secretData(client, namespace, name));
     runner = new ProcessContainerRunner(launcher, runDir);
     servers = new ProcessServerRunner(launcher, runDir, servicesFile);
     jobs = new LocalJobController(client, runner, Clock.systemUTC(), 4).start();
@@ -191,6 +193,23 @@ public final class LocalMode implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while starting the control plane", e);
     }
+  }
+
+  /** A Secret's values as a kubelet hands them to a container (data decoded, stringData as is), or null. */
+  static java.util.Map<String, String> secretData(KubernetesClient client, String namespace, String name) {
+    io.fabric8.kubernetes.api.model.Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+    if (secret == null) {
+      return null;
+    }
+    java.util.Map<String, String> values = new java.util.LinkedHashMap<>();
+    if (secret.getData() != null) {
+      secret.getData().forEach((key, value) -> values.put(key,
+          new String(java.util.Base64.getDecoder().decode(value), java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    if (secret.getStringData() != null) {
+      values.putAll(secret.getStringData());
+    }
+    return values;
   }
 
   /** The CRDs this build of Ferry was generated with, applied server-side (an upgrade replaces older ones). */

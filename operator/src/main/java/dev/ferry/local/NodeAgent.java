@@ -138,7 +138,8 @@ public final class NodeAgent implements AutoCloseable {
       List<String> selfCommand, Path runDir, Path servicesFile, Cluster cluster) {
     LocalLaunch launcher = new LocalLaunch(mapping, ferryImage, selfCommand,
         Map.of(ServiceUrls.ENV_LOCAL_SERVICES, servicesFile.toString()),
-        (namespace, name) -> LocalMode.configMapFolder(client, runDir, namespace, name));
+        (namespace, name) -> LocalMode.configMapFolder(client, runDir, namespace, name),
+        (namespace, name) -> LocalMode.secretData(client, namespace, name));
     return new NodeAgent(client, nodeName, launcher, runDir, servicesFile, cluster);
   }
 
@@ -334,6 +335,7 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private void finishDeletion(Pod pod) {
+    jobs.release(pod); // its emptyDir volumes go with it
     try {
       client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
           .withGracePeriod(0).delete();
@@ -388,7 +390,8 @@ public final class NodeAgent implements AutoCloseable {
     Pod pod = work.pod;
     for (Container container : pod.getSpec().getContainers()) {
       try {
-        launcher.prepare(pod.getMetadata().getNamespace(), pod.getSpec(), withEnv(pod, container, env));
+        launcher.prepare(pod.getMetadata().getNamespace(), pod.getSpec(), withEnv(pod, container, env),
+            jobs.scratch(pod));
       } catch (LocalLaunch.CannotRun e) {
         // As a kubelet does: the pod stays Pending with the reason until it is deleted or the cause is fixed.
         failContainer(pod, container, kubeletReason(e), e.getMessage());
@@ -490,7 +493,7 @@ public final class NodeAgent implements AutoCloseable {
     try {
       int port = serverPort(work, container);
       LocalLaunch.Launch launch = launcher.prepare(namespace, pod.getSpec(), withPorts(work,
-          withEnv(pod, container, env)));
+          withEnv(pod, container, env)), jobs.scratch(pod));
       Files.createDirectories(log.getParent());
       ProcessBuilder builder = new ProcessBuilder(launch.command()).directory(launch.workingDir().toFile())
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -726,7 +729,7 @@ public final class NodeAgent implements AutoCloseable {
           case "spec.nodeName" -> nodeName;
           case "spec.serviceAccountName" -> pod.getSpec().getServiceAccountName();
           case "status.podIP", "status.hostIP" -> "127.0.0.1";
-          default -> "";
+          default -> LocalLaunch.field(pod, source.getFieldRef().getFieldPath());
         };
       }
       if (source.getSecretKeyRef() != null) {

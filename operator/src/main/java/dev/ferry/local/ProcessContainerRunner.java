@@ -29,6 +29,7 @@ public class ProcessContainerRunner implements ContainerRunner, AutoCloseable {
   /** The kubelet's fallback: the tail of the log when a failed container wrote no message. */
   private static final int LOG_TAIL_BYTES = 2048;
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProcessContainerRunner.class);
   private final LocalLaunch launcher;
   private final Path runDir;
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
@@ -58,21 +59,55 @@ public class ProcessContainerRunner implements ContainerRunner, AutoCloseable {
     return List.of(javaBin, "-cp", classPath, "dev.ferry.Main");
   }
 
+  /** The log of the pod's default container (kubectl's default-container annotation, else its first). */
   public Path logFile(Pod pod) {
     return runDir.resolve("pods").resolve(pod.getMetadata().getNamespace())
         .resolve(pod.getMetadata().getName() + ".log");
   }
 
+  /** Each container of a pod of several writes its own log; the default container's is {@link #logFile(Pod)}. */
+  public Path logFile(Pod pod, String container) {
+    return container.equals(defaultContainer(pod)) ? logFile(pod)
+        : runDir.resolve("pods").resolve(pod.getMetadata().getNamespace())
+            .resolve(pod.getMetadata().getName() + "-" + container + ".log");
+  }
+
+  static String defaultContainer(Pod pod) {
+    var annotations = pod.getMetadata().getAnnotations();
+    String named = annotations == null ? null : annotations.get("kubectl.kubernetes.io/default-container");
+    return named != null ? named : pod.getSpec().getContainers().get(0).getName();
+  }
+
+  /** The pod's own folder for its emptyDir volumes: shared by its containers, removed with {@link #release}. */
+  public Path scratch(Pod pod) {
+    return runDir.resolve("pods").resolve(pod.getMetadata().getNamespace())
+        .resolve(pod.getMetadata().getName() + ".volumes");
+  }
+
+  /** Removes the pod's emptyDir volumes, as the kubelet does once the pod is done. */
+  public void release(Pod pod) {
+    Path folder = scratch(pod);
+    if (!Files.exists(folder)) {
+      return;
+    }
+    try (var paths = Files.walk(folder)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.debug("could not remove {}: {}", folder, e.getMessage());
+    }
+  }
+
   @Override
   public Exit run(Pod pod, Container container, Duration timeout) throws InterruptedException {
+    container = LocalLaunch.withFieldRefs(pod, container);
     LocalLaunch.Launch launch;
     try {
-      launch = launcher.prepare(pod.getMetadata().getNamespace(), pod.getSpec(), container);
+      launch = launcher.prepare(pod.getMetadata().getNamespace(), pod.getSpec(), container, scratch(pod));
     } catch (LocalLaunch.CannotRun e) {
       return new Exit(128, e.getMessage(), e.reason(), null);
     }
     Path podDir = runDir.resolve("pods").resolve(pod.getMetadata().getNamespace());
-    Path log = logFile(pod);
+    Path log = logFile(pod, container.getName());
     Path result = podDir.resolve(pod.getMetadata().getName() + ".result");
     ProcessBuilder builder = new ProcessBuilder(launch.command()).directory(launch.workingDir().toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());

@@ -58,8 +58,15 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
       int replicas, String readinessPath, String name) {
   }
 
+  /** Runs the init containers (a storage initializer downloading the model) before the server. */
+  private final ProcessContainerRunner initRunner;
+  /** When a Deployment's init containers last failed: they are tried again after {@link #INIT_RETRY}, not every pass. */
+  private final Map<String, java.time.Instant> initFailedAt = new ConcurrentHashMap<>();
+  static final Duration INIT_RETRY = Duration.ofSeconds(10);
+
   ProcessServerRunner(LocalLaunch launcher, Path runDir, Path servicesFile) {
     this.launcher = launcher;
+    this.initRunner = new ProcessContainerRunner(launcher, runDir);
     this.runDir = runDir;
     this.servicesFile = servicesFile;
   }
@@ -68,7 +75,8 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
   public int ensureRunning(Deployment deployment) {
     String key = deployment.getMetadata().getUid();
     Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
-    String hash = Integer.toHexString(Serialization.asJson(container).hashCode());
+    String hash = Integer.toHexString((Serialization.asJson(container)
+        + Serialization.asJson(deployment.getSpec().getTemplate().getSpec().getInitContainers())).hashCode());
     Server server = servers.get(key);
     if (server != null && !server.specHash().equals(hash)) {
       stop(deployment);
@@ -94,9 +102,14 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
     String namespace = deployment.getMetadata().getNamespace();
     String name = deployment.getMetadata().getName();
     Path log = runDir.resolve("pods").resolve(namespace).resolve(name + ".log");
+    io.fabric8.kubernetes.api.model.Pod pod = podOf(deployment, hash);
     try {
+      if (!runInitContainers(deployment, pod, log)) {
+        return null;
+      }
       int port = freePort();
-      LocalLaunch.Launch launch = launcher.prepare(namespace, deployment.getSpec().getTemplate().getSpec(), container);
+      LocalLaunch.Launch launch = launcher.prepare(namespace, deployment.getSpec().getTemplate().getSpec(), container,
+          initRunner.scratch(pod));
       Files.createDirectories(log.getParent());
       ProcessBuilder builder = new ProcessBuilder(launch.command()).directory(launch.workingDir().toFile())
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -116,6 +129,56 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
       appendQuietly(log, "ferry local: could not start: " + e.getMessage());
       return null;
     }
+  }
+
+  /**
+   * The one local "pod" of a Deployment's template: named after the Deployment and the template's
+   * hash, so a replacement downloads into its own folder while the old server drains.
+   */
+  private static io.fabric8.kubernetes.api.model.Pod podOf(Deployment deployment, String hash) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadataLike(deployment.getSpec().getTemplate().getMetadata())
+          .withName(deployment.getMetadata().getName() + "-" + hash)
+          .withNamespace(deployment.getMetadata().getNamespace())
+        .endMetadata()
+        .withSpec(deployment.getSpec().getTemplate().getSpec())
+        .build();
+  }
+
+  /** Runs the template's init containers in order; false (with the reason in the server's log) if one failed. */
+  private boolean runInitContainers(Deployment deployment, io.fabric8.kubernetes.api.model.Pod pod, Path log)
+      throws IOException {
+    List<Container> inits = deployment.getSpec().getTemplate().getSpec().getInitContainers();
+    if (inits == null || inits.isEmpty()) {
+      return true;
+    }
+    String key = deployment.getMetadata().getUid();
+    java.time.Instant failed = initFailedAt.get(key);
+    if (failed != null && java.time.Instant.now().isBefore(failed.plus(INIT_RETRY))) {
+      return false;
+    }
+    Files.createDirectories(log.getParent());
+    for (Container init : inits) {
+      ContainerRunner.Exit exit;
+      try {
+        exit = initRunner.run(pod, init, null);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+      if (exit.exitCode() != 0) {
+        initFailedAt.put(key, java.time.Instant.now());
+        String said = exit.terminationMessage() == null || exit.terminationMessage().isBlank() ? exit.reason()
+            : exit.terminationMessage().strip();
+        appendQuietly(log, "ferry local: init container " + init.getName() + " failed (exit code " + exit.exitCode()
+            + "): " + said);
+        LOG.warn("server {}/{}: init container {} failed: {}", deployment.getMetadata().getNamespace(),
+            deployment.getMetadata().getName(), init.getName(), said);
+        return false;
+      }
+    }
+    initFailedAt.remove(key);
+    return true;
   }
 
   private boolean ready(Server server) {
@@ -174,7 +237,10 @@ public class ProcessServerRunner implements ServerRunner, AutoCloseable {
         }
       }
       draining.add(server.process());
-      drainer.schedule(() -> kill(server.process()), DRAIN.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      drainer.schedule(() -> {
+        kill(server.process());
+        initRunner.release(podOf(deployment, server.specHash()));
+      }, DRAIN.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
   }
 

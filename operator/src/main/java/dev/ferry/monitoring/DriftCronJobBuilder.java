@@ -97,33 +97,6 @@ public final class DriftCronJobBuilder {
         .build();
   }
 
-  /** The storage settings that are not secret, as the environment drift-check reads. */
-  static List<EnvVar> storageEnv(dev.ferry.api.v1alpha1.StorageSpec storage) {
-    List<EnvVar> env = new ArrayList<>();
-    if (storage == null) {
-      return env;
-    }
-    if (storage.endpoint != null) {
-      env.add(new EnvVarBuilder().withName("FERRY_S3_ENDPOINT").withValue(storage.endpoint).build());
-    }
-    if (storage.region != null) {
-      env.add(new EnvVarBuilder().withName("AWS_REGION").withValue(storage.region).build());
-    }
-    if (storage.pathStyle != null) {
-      env.add(new EnvVarBuilder().withName("FERRY_S3_PATH_STYLE").withValue(storage.pathStyle.toString()).build());
-    }
-    return env;
-  }
-
-  /** The keys: the Secret's entries become the container's environment; Ferry never reads them. */
-  static List<io.fabric8.kubernetes.api.model.EnvFromSource> storageSecret(dev.ferry.api.v1alpha1.StorageSpec storage) {
-    if (storage == null || storage.secretRef == null) {
-      return List.of();
-    }
-    return List.of(new io.fabric8.kubernetes.api.model.EnvFromSourceBuilder().withNewSecretRef()
-        .withName(storage.secretRef).withOptional(false).endSecretRef().build());
-  }
-
   static JobSpec jobSpec(DriftPolicy policy, String baselineUri, String ferryImage) {
     DriftPolicySpec spec = policy.getSpec();
     List<String> args = new ArrayList<>(List.of("drift-check",
@@ -143,7 +116,7 @@ public final class DriftCronJobBuilder {
         new EnvVarBuilder().withName("FERRY_DRIFT_CONFIG_JSON").withValue(configJson(spec)).build(),
         new EnvVarBuilder().withName("FERRY_NAMESPACE").withValue(policy.getMetadata().getNamespace()).build(),
         new EnvVarBuilder().withName("FERRY_RESULT_PATH").withValue("/dev/termination-log").build()));
-    env.addAll(storageEnv(spec.storage));
+    env.addAll(dev.ferry.storage.StorageContainers.env(spec.storage));
 
     Set<String> claims = new LinkedHashSet<>();
     PvcUris.parse(baselineUri).ifPresent(p -> claims.add(p.claim()));
@@ -164,7 +137,7 @@ public final class DriftCronJobBuilder {
           .withSecurityContext(PodSecurity.restrictedPod())
           .addNewContainer()
             .withName("drift-check").withImage(ferryImage).withArgs(args).withEnv(env)
-            .withEnvFrom(storageSecret(spec.storage))
+            .withEnvFrom(dev.ferry.storage.StorageContainers.secret(spec.storage))
             .withVolumeMounts(mounts)
             .withTerminationMessagePath("/dev/termination-log")
             .withTerminationMessagePolicy("FallbackToLogsOnError")

@@ -167,9 +167,9 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     if (spec.deployment.isBlank()) {
       errors.add("spec.deployment: must not be empty");
     }
-    dev.ferry.kube.DataUris.readableByToolsProblem("spec.current.uri", spec.current.uri).ifPresent(errors::add);
+    dev.ferry.kube.DataUris.readableProblem("spec.current.uri", spec.current.uri).ifPresent(errors::add);
     if (spec.baseline != null && spec.baseline.uri != null) {
-      dev.ferry.kube.DataUris.readableByToolsProblem("spec.baseline.uri", spec.baseline.uri).ifPresent(errors::add);
+      dev.ferry.kube.DataUris.readableProblem("spec.baseline.uri", spec.baseline.uri).ifPresent(errors::add);
     }
     for (int i = 0; spec.features != null && i < spec.features.size(); i++) {
       var feature = spec.features.get(i);

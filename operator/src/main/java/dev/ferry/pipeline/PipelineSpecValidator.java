@@ -32,6 +32,13 @@ public final class PipelineSpecValidator {
     if (spec.artifacts != null) {
       DataUris.writableProblem("spec.artifacts.uri", spec.artifacts.uri).ifPresent(errors::add);
     }
+    if (spec.stepDefaults != null) {
+      errors.addAll(dev.ferry.kube.PodTemplates.problems("spec.stepDefaults.podTemplate", spec.stepDefaults.podTemplate));
+    }
+    for (int i = 0; i < spec.steps.size(); i++) {
+      errors.addAll(dev.ferry.kube.PodTemplates.problems("spec.steps[" + i + "].podTemplate",
+          spec.steps.get(i).podTemplate));
+    }
     if (spec.triggers != null && spec.triggers.schedule != null) {
       CronSchedule.problem(spec.triggers.schedule).ifPresent(problem ->
           errors.add("spec.triggers.schedule: \"" + spec.triggers.schedule + "\" is " + problem));

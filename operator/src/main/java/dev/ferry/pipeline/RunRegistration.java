@@ -42,6 +42,8 @@ final class RunRegistration {
     spec.artifact = new ModelVersionSpec.Artifact();
     spec.artifact.uri = artifactUri(status).orElseThrow();
     spec.artifact.format = pipeline.artifacts == null ? null : pipeline.artifacts.format;
+    spec.artifact.digest = status.steps.stream().map(s -> s.artifactDigest).filter(Objects::nonNull)
+        .reduce((a, b) -> b).orElse(null);
     Map<String, Double> metrics = new LinkedHashMap<>();
     status.steps.stream().filter(s -> s.metrics != null).forEach(s -> metrics.putAll(s.metrics));
     spec.metrics = metrics;

@@ -111,18 +111,53 @@ public final class StepOutcome {
 
   /** The terminated step container of the newest pod that has one: the pod whose result counts. */
   public static Optional<Terminated> lastTerminated(List<Pod> pods) {
+    return lastTerminated(pods, StepJobBuilder.STEP_CONTAINER);
+  }
+
+  /**
+   * The terminated container {@code name} (an init container or not) of the newest pod that has
+   * one; for the step, a pod without a container of that name stands for its first container.
+   */
+  public static Optional<Terminated> lastTerminated(List<Pod> pods, String name) {
+    // Of a distributed step's workers, rank 0 speaks for the step.
+    boolean indexed = pods.stream().anyMatch(p -> index(p) != null);
     return pods.stream()
+        .filter(p -> !indexed || "0".equals(index(p)))
         .sorted(Comparator.comparing((Pod p) -> Optional.ofNullable(p.getMetadata().getCreationTimestamp()).orElse(""))
             .thenComparing(p -> p.getMetadata().getName()).reversed())
-        .flatMap(pod -> stepStatus(pod).stream())
+        .flatMap(pod -> terminated(pod, name).stream())
         .findFirst();
   }
 
-  private static Optional<Terminated> stepStatus(Pod pod) {
-    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+  /** The worker index (rank) of a pod of an Indexed Job, or null. */
+  static String index(Pod pod) {
+    var annotations = pod.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(DistributedStep.INDEX_ANNOTATION);
+  }
+
+  /** The first worker whose step container failed, by rank: "worker 2: what it said". */
+  public static Optional<String> failedWorker(List<Pod> pods) {
+    return pods.stream().filter(p -> index(p) != null)
+        .sorted(Comparator.comparingInt(p -> Integer.parseInt(index(p).matches("\\d{1,6}") ? index(p) : "999999")))
+        .flatMap(p -> terminated(p, StepJobBuilder.STEP_CONTAINER).filter(t -> t.exitCode() != null && t.exitCode() != 0)
+            .map(t -> "worker " + index(p) + " (exit code " + t.exitCode() + ")"
+                + (t.message() == null || t.message().isBlank() ? "" : ": " + StepResult.failureMessage(t.message())))
+            .stream())
+        .findFirst();
+  }
+
+  private static Optional<Terminated> terminated(Pod pod, String name) {
+    if (pod.getStatus() == null) {
       return Optional.empty();
     }
-    for (ContainerStatus status : pod.getStatus().getContainerStatuses()) {
+    List<ContainerStatus> statuses = new java.util.ArrayList<>();
+    Optional.ofNullable(pod.getStatus().getInitContainerStatuses()).ifPresent(statuses::addAll);
+    Optional.ofNullable(pod.getStatus().getContainerStatuses()).ifPresent(statuses::addAll);
+    boolean named = statuses.stream().anyMatch(s -> name.equals(s.getName()));
+    List<ContainerStatus> candidates = named ? statuses.stream().filter(s -> name.equals(s.getName())).toList()
+        : StepJobBuilder.STEP_CONTAINER.equals(name) && pod.getStatus().getContainerStatuses() != null
+            ? pod.getStatus().getContainerStatuses() : List.of();
+    for (ContainerStatus status : candidates) {
       if (status.getState() != null && status.getState().getTerminated() != null) {
         ContainerStateTerminated t = status.getState().getTerminated();
         return Optional.of(new Terminated(t.getExitCode(), t.getMessage(), t.getReason(), status.getImageID()));

@@ -203,7 +203,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
       if (stepStatus != null && SUCCEEDED.equals(stepStatus.result)) {
         continue;
       }
-      String jobName = StepJobBuilder.jobName(run.getMetadata().getName(), step.name);
+      String jobName = StepJobBuilder.jobName(run.getMetadata().getName(), step);
       if (stepStatus == null) {
         stepStatus = new StepStatus();
         stepStatus.name = step.name;
@@ -216,7 +216,12 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
       status.currentStep = step.name;
       Job job = jobs.get(jobName);
       if (job == null) {
-        createJob(StepJobBuilder.build(run, status.artifactUri, pipeline, step, config.ferryImage()));
+        Job stepJob = StepJobBuilder.build(run, status.artifactUri, pipeline, step, config.ferryImage());
+        if (DistributedStep.isDistributed(step)) {
+          // The workers' names resolve before they start: the Service first, then the Job.
+          createChild(DistributedStep.service(run, stepJob));
+        }
+        createChild(stepJob);
         return null;
       }
       StepOutcome.JobState state = StepOutcome.state(job);
@@ -264,9 +269,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     return null;
   }
 
-  private void createJob(Job job) {
+  private void createChild(io.fabric8.kubernetes.api.model.HasMetadata child) {
     try {
-      client.resource(job).create();
+      client.resource(child).create();
     } catch (KubernetesClientException e) {
       // The informer may lag behind our own create: the Job is there, which is what we want.
       if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
@@ -297,6 +302,19 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     if (started != null && finished != null && !finished.isBefore(started)) {
       metrics.stepDuration(step.name, Duration.between(started, finished));
     }
+    Optional<String> storageFailure = StorageResults.failure(pods);
+    if (state == StepOutcome.JobState.Failed && storageFailure.isPresent()) {
+      step.result = "Failed";
+      step.message = storageFailure.get();
+      return false;
+    }
+    Optional<String> failedWorker = StepOutcome.failedWorker(pods);
+    if (state == StepOutcome.JobState.Failed && failedWorker.isPresent()) {
+      step.result = "Failed";
+      step.message = Optional.ofNullable(StepOutcome.failureReason(job)).map(r -> r + "; ").orElse("")
+          + failedWorker.get();
+      return false;
+    }
     if (state == StepOutcome.JobState.Failed) {
       step.result = "Failed";
       String reason = StepOutcome.failureReason(job);
@@ -315,7 +333,8 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
       }
       step.metrics = result.metrics().isEmpty() ? null : result.metrics();
       step.artifactUri = result.artifactUri();
-      step.datasetDigest = result.datasetDigest();
+      step.datasetDigest = StorageResults.datasetDigest(pods).orElse(result.datasetDigest());
+      step.artifactDigest = StorageResults.artifactDigest(pods).orElse(null);
       step.message = result.message();
       step.result = SUCCEEDED;
       return true;
@@ -352,7 +371,14 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
 
   /** The CRD's constraints (see {@link Admission}); the pipeline it names is checked when the run starts. */
   public static List<String> validate(TrainingRun run) {
-    return run.getSpec() == null ? List.of("spec: Required value") : Admission.problems(run);
+    if (run.getSpec() == null) {
+      return List.of("spec: Required value");
+    }
+    List<String> problems = new java.util.ArrayList<>(Admission.problems(run));
+    if (run.getSpec().datasetUri != null) {
+      dev.ferry.kube.DataUris.readableProblem("spec.datasetUri", run.getSpec().datasetUri).ifPresent(problems::add);
+    }
+    return problems;
   }
 
   private static void restoreReady(TrainingRunStatus status, long generation, Instant now) {

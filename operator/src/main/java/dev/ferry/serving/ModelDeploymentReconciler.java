@@ -132,7 +132,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     Map<Long, ModelVersion> byNumber = versions.stream()
         .collect(Collectors.toMap(v -> v.getSpec().version, Function.identity(), (a, b) -> a));
     plan.deployments().forEach((version, desired) -> Optional.ofNullable(byNumber.get(version)).ifPresent(mv ->
-        applyDeployment(ServingBuilders.deployment(md, mv, desired.replicas(), desired.track()),
+        applyDeployment(ServingBuilders.deployment(md, mv, desired.replicas(), desired.track(),
+            config.ferryImage()),
             deployments.get(version))));
     List<Long> onProduction = plan.deployments().entrySet().stream()
         .filter(e -> ServingBuilders.PRODUCTION.equals(e.getValue().track()) && e.getValue().replicas() > 0)

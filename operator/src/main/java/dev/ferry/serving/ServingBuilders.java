@@ -6,7 +6,11 @@ import dev.ferry.api.v1alpha1.ModelDeploymentSpec;
 import dev.ferry.api.v1alpha1.ModelVersion;
 import dev.ferry.kube.Names;
 import dev.ferry.kube.PodSecurity;
+import dev.ferry.kube.PodTemplates;
 import dev.ferry.kube.PvcUris;
+import dev.ferry.storage.ObjectUri;
+import dev.ferry.storage.StorageContainers;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -26,6 +30,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 /** Pure functions from a ModelDeployment to the objects that serve it. */
@@ -76,6 +81,15 @@ public final class ServingBuilders {
 
   /** The Deployment serving one version on one track with a number of replicas. */
   public static Deployment deployment(ModelDeployment md, ModelVersion version, int replicas, String track) {
+    return deployment(md, version, replicas, track, null);
+  }
+
+  /**
+   * The Deployment serving one version; {@code ferryImage} runs the storage initializer that
+   * downloads an s3:// or gs:// artifact into the pod before the server starts.
+   */
+  public static Deployment deployment(ModelDeployment md, ModelVersion version, int replicas, String track,
+      String ferryImage) {
     ModelDeploymentSpec.Server server = md.getSpec().server;
     long number = version.getSpec().version;
     Map<String, String> selector = new LinkedHashMap<>();
@@ -93,13 +107,25 @@ public final class ServingBuilders {
     env.add(env("FERRY_MODEL_NAME", md.getSpec().model));
     env.add(env("FERRY_MODEL_VERSION", String.valueOf(number)));
     env.add(env("FERRY_MODEL_URI", artifact));
-    env.add(env("FERRY_MODEL_PATH", PvcUris.containerPath(artifact)));
+    Optional<ObjectUri> inBucket = ObjectUri.parse(artifact);
+    env.add(env("FERRY_MODEL_PATH", inBucket.map(StorageContainers::servedModelPath)
+        .orElseGet(() -> PvcUris.containerPath(artifact))));
     env.add(env("FERRY_SERVER_PORT", String.valueOf(port(md))));
     if (server.env != null) {
       env.addAll(server.env);
     }
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
+    List<Container> inits = new ArrayList<>();
+    inBucket.ifPresent(uri -> {
+      if (ferryImage == null) {
+        throw new IllegalArgumentException("an s3:// or gs:// artifact needs Ferry's image for its download");
+      }
+      inits.add(StorageContainers.fetchServedModel(uri, version.getSpec().artifact.digest, md.getSpec().storage,
+          ferryImage));
+      volumes.add(StorageContainers.scratch(StorageContainers.MODEL_VOLUME));
+      mounts.add(StorageContainers.mount(StorageContainers.MODEL_VOLUME, StorageContainers.MODEL_DIR, true));
+    });
     PvcUris.parse(artifact).ifPresent(pvc -> {
       volumes.add(new VolumeBuilder().withName(pvc.volumeName()).withNewPersistentVolumeClaim()
           .withClaimName(pvc.claim()).withReadOnly(true).endPersistentVolumeClaim().build());
@@ -123,7 +149,7 @@ public final class ServingBuilders {
         .withSecurityContext(PodSecurity.restrictedContainer())
         .build();
 
-    return new DeploymentBuilder()
+    Deployment deployment = new DeploymentBuilder()
         .withNewMetadata()
           .withName(deploymentName(md, number))
           .withNamespace(md.getMetadata().getNamespace())
@@ -138,12 +164,15 @@ public final class ServingBuilders {
             .withNewMetadata().withLabels(podLabels).endMetadata()
             .withNewSpec()
               .withSecurityContext(PodSecurity.restrictedPod())
+              .withInitContainers(inits)
               .withContainers(container)
               .withVolumes(volumes)
             .endSpec()
           .endTemplate()
         .endSpec()
         .build();
+    deployment.getSpec().setTemplate(PodTemplates.apply(deployment.getSpec().getTemplate(), List.of(server)));
+    return deployment;
   }
 
   /**

@@ -25,6 +25,7 @@ public final class ServingSpecValidator {
     if (spec.server.image.isBlank()) {
       errors.add("spec.server.image: must not be empty");
     }
+    errors.addAll(dev.ferry.kube.PodTemplates.problems("spec.server.podTemplate", spec.server.podTemplate));
     if (spec.rollout != null && spec.rollout.analysis != null && spec.rollout.analysis.metrics != null) {
       for (int i = 0; i < spec.rollout.analysis.metrics.size(); i++) {
         List<String> unknown = AnalysisQueries.unknown(spec.rollout.analysis.metrics.get(i).prometheus.query);

@@ -49,6 +49,23 @@ public class StorageCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "DST")
     String target;
 
+    @picocli.CommandLine.Option(names = "--result", paramLabel = "FILE",
+        description = "Also write the JSON summary to FILE (a pod's termination message: how Ferry reads digests).")
+    Path result;
+
+    @picocli.CommandLine.Option(names = "--if-exists",
+        description = "Nothing to copy (no objects under the prefix, no local folder) is success with 0 objects.")
+    boolean ifExists;
+
+    @picocli.CommandLine.Option(names = "--rank-zero-only",
+        description = "In a worker of a distributed step (JOB_COMPLETION_INDEX set and not 0) copy nothing: rank 0"
+            + " publishes the model.")
+    boolean rankZeroOnly;
+
+    @picocli.CommandLine.Option(names = "--expect-sha256", paramLabel = "DIGEST",
+        description = "Fail (exit 1) unless what was copied has this digest: sha256:... as this command prints it.")
+    String expectedDigest;
+
     @Override
     public Integer call() {
       Optional<ObjectUri> from = ObjectUri.parse(source);
@@ -66,19 +83,69 @@ public class StorageCommand implements Callable<Integer> {
       }
       ObjectUri remote = from.orElseGet(to::get);
       try (ObjectStorage storage = ObjectStorage.forUri(remote, env)) {
-        ObjectStorage.Transfer t = from.isPresent() ? storage.download(remote, Path.of(target))
-            : storage.upload(Path.of(source), remote);
+        ObjectStorage.Transfer t;
+        String index = env.get("JOB_COMPLETION_INDEX");
+        if (rankZeroOnly && index != null && !index.isBlank() && !index.strip().equals("0")) {
+          t = new ObjectStorage.Transfer(0, null, 0);
+        } else if (ifExists && nothingThere(storage, from.orElse(null))) {
+          t = new ObjectStorage.Transfer(0, null, 0);
+        } else {
+          t = from.isPresent() ? storage.download(remote, Path.of(target)) : storage.upload(Path.of(source), remote);
+        }
+        if (expectedDigest != null && !expectedDigest.equals(t.sha256())) {
+          throw new StorageException("the copy of " + source + " has digest " + t.sha256() + ", not " + expectedDigest
+              + ": the stored objects changed after they were recorded");
+        }
         ObjectNode out = new ObjectMapper().createObjectNode();
         out.put("source", source);
         out.put("target", target);
         out.put("bytes", t.bytes());
         out.put("objects", t.objects());
-        out.put("sha256", t.sha256());
+        if (t.sha256() != null) {
+          out.put("sha256", t.sha256());
+        }
         System.out.println(out);
+        if (result != null) {
+          java.nio.file.Files.writeString(result, out.toString());
+        }
         return 0;
       } catch (StorageException e) {
         System.err.println("storage: " + e.getMessage());
+        writeFailure("storage: " + e.getMessage());
         return 1;
+      } catch (java.io.IOException e) {
+        System.err.println("storage: cannot write " + result + ": " + e.getMessage());
+        return 1;
+      }
+    }
+
+    /** A download of an empty prefix, or an upload of a missing or empty folder. */
+    private boolean nothingThere(ObjectStorage storage, ObjectUri download) throws StorageException {
+      if (download != null) {
+        return (download.key().isEmpty() || download.key().endsWith("/")) && storage.list(download).isEmpty();
+      }
+      Path folder = Path.of(source);
+      if (!java.nio.file.Files.exists(folder)) {
+        return true;
+      }
+      if (!java.nio.file.Files.isDirectory(folder)) {
+        return false;
+      }
+      try (var files = java.nio.file.Files.walk(folder)) {
+        return files.noneMatch(java.nio.file.Files::isRegularFile);
+      } catch (java.io.IOException e) {
+        throw new StorageException("cannot read " + folder + ": " + e.getMessage(), e);
+      }
+    }
+
+    /** The reason, where the kubelet reads a failed container's message from. */
+    private void writeFailure(String message) {
+      if (result != null) {
+        try {
+          java.nio.file.Files.writeString(result, message);
+        } catch (java.io.IOException ignored) {
+          // the message is on stderr too, and FallbackToLogsOnError shows it
+        }
       }
     }
   }

@@ -15,8 +15,12 @@ import org.junit.jupiter.api.Test;
 class CrdSchemaTest {
   private static final Map<String, String> SHORT_NAMES = Map.of(
       "TrainingPipeline", "tp", "TrainingRun", "tr", "ModelVersion", "mv", "ModelDeployment", "md", "DriftPolicy", "dp");
-  /** Kubernetes' own types embedded in Ferry's (EnvVar, ResourceRequirements, Condition) carry no descriptions in Fabric8's model. */
-  static final Set<String> EMBEDDED_KUBERNETES_TYPES = Set.of("env", "resources", "conditions");
+  /**
+   * Kubernetes' own types embedded in Ferry's (EnvVar, ResourceRequirements, Condition, a pod's
+   * placement fields) carry no descriptions in Fabric8's model; the field itself has one.
+   */
+  static final Set<String> EMBEDDED_KUBERNETES_TYPES = Set.of("env", "resources", "conditions", "tolerations",
+      "affinity", "imagePullSecrets");
 
   @Test
   void theFiveKindsAreGenerated() {

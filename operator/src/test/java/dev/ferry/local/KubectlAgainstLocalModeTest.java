@@ -150,18 +150,19 @@ class KubectlAgainstLocalModeTest {
         "spec.replicas: Invalid value: 0: must be greater than or equal to 1");
     assertThat(kubectl("get", "md", "bad").err()).contains("NotFound");
 
-    Result dataset = kubectl("apply", "-f", write("s3.yaml", """
+    Result dataset = kubectl("apply", "-f", write("ftp.yaml", """
         apiVersion: ferry.dev/v1alpha1
         kind: TrainingPipeline
-        metadata: {name: bucket}
+        metadata: {name: elsewhere}
         spec:
-          model: bucket
-          dataset: {uri: "s3://bucket/data.csv"}
-          artifacts: {uri: "pvc://models/bucket"}
+          model: elsewhere
+          dataset: {uri: "ftp://files.example/data.csv"}
+          artifacts: {uri: "https://models.example/elsewhere"}
           steps: [{name: train, image: local/train}]
         """).toString());
     assertThat(dataset.exit()).isNotZero();
-    assertThat(dataset.err()).contains("spec.dataset.uri");
+    assertThat(dataset.err()).contains("spec.dataset.uri", "spec.artifacts.uri",
+        "uri must be pvc://claim/path, s3://bucket/prefix or gs://bucket/prefix");
   }
 
   @Test

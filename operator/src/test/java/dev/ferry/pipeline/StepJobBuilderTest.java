@@ -12,6 +12,7 @@ import dev.ferry.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StepJobBuilderTest {
@@ -104,5 +105,81 @@ class StepJobBuilderTest {
         .anySatisfy(v -> assertThat(v).contains("allowPrivilegeEscalation"))
         .anySatisfy(v -> assertThat(v).contains("capabilities.drop"))
         .anySatisfy(v -> assertThat(v).contains("hostNetwork"));
+  }
+
+  private static TrainingPipelineSpec inBuckets() {
+    TrainingPipelineSpec spec = Fixtures.pipeline("churn").getSpec();
+    spec.dataset.uri = "s3://ml-data/churn/2026-12/churn.csv";
+    spec.artifacts.uri = "s3://ml-models/churn";
+    spec.storage = new dev.ferry.api.v1alpha1.StorageSpec();
+    spec.storage.secretRef = "bucket-keys";
+    spec.storage.endpoint = "https://minio.example:9000";
+    return spec;
+  }
+
+  private static java.util.Map<String, String> env(io.fabric8.kubernetes.api.model.Container c) {
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    c.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
+    return env;
+  }
+
+  @Test
+  void aStepWithDataAndModelInBucketsRunsBetweenFerrysDownloadsAndItsUploadInOnePod() {
+    String artifact = "s3://ml-models/churn/runs/churn-r7-1a2b3c4d/";
+    TrainingPipelineSpec spec = inBuckets();
+    Job job = StepJobBuilder.build(run(), artifact, spec, spec.steps.get(1), "ferry:1.2");
+    var pod = job.getSpec().getTemplate().getSpec();
+
+    assertThat(pod.getInitContainers()).extracting(c -> c.getName())
+        .containsExactly("fetch-dataset", "fetch-model", "step");
+    assertThat(pod.getContainers()).extracting(c -> c.getName()).containsExactly("publish-model");
+    assertThat(job.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("kubectl.kubernetes.io/default-container", "step");
+
+    var fetchData = pod.getInitContainers().get(0);
+    assertThat(fetchData.getImage()).isEqualTo("ferry:1.2");
+    assertThat(fetchData.getArgs()).containsExactly("storage", "cp", "--result", "/dev/termination-log",
+        "s3://ml-data/churn/2026-12/churn.csv", "/ferry/dataset/churn.csv");
+    assertThat(pod.getInitContainers().get(1).getArgs()).containsSubsequence("--if-exists", artifact, "/ferry/model");
+    assertThat(pod.getContainers().get(0).getArgs()).containsSubsequence("--if-exists", "/ferry/model", artifact);
+
+    var step = pod.getInitContainers().get(2);
+    assertThat(env(step)).containsEntry("FERRY_DATASET_PATH", "/ferry/dataset/churn.csv")
+        .containsEntry("FERRY_DATASET_URI", "s3://ml-data/churn/2026-12/churn.csv")
+        .containsEntry("FERRY_MODEL_PATH", "/ferry/model").containsEntry("FERRY_MODEL_URI", artifact);
+    assertThat(step.getVolumeMounts()).extracting(m -> m.getMountPath() + ":" + m.getReadOnly())
+        .containsExactly("/ferry/dataset:true", "/ferry/model:false");
+    assertThat(pod.getVolumes()).extracting(v -> v.getName() + ":" + (v.getEmptyDir() != null))
+        .containsExactly("ferry-dataset:true", "ferry-model:true");
+
+    // The keys reach Ferry's own containers only; the user's code never sees them.
+    assertThat(step.getEnvFrom()).isNullOrEmpty();
+    for (var ferry : List.of(fetchData, pod.getInitContainers().get(1), pod.getContainers().get(0))) {
+      assertThat(ferry.getEnvFrom()).extracting(f -> f.getSecretRef().getName()).containsExactly("bucket-keys");
+      assertThat(env(ferry)).containsEntry("FERRY_S3_ENDPOINT", "https://minio.example:9000");
+    }
+    assertThat(RestrictedPodSecurity.violations(pod)).isEmpty();
+  }
+
+  @Test
+  void onlyTheDatasetInABucketKeepsTheStepThePodsContainerAndAPrefixBecomesAFolder() {
+    TrainingPipelineSpec spec = Fixtures.pipeline("churn").getSpec();
+    spec.dataset.uri = "gs://ml-data/churn/daily/";
+    Job job = StepJobBuilder.build(run(), run().getStatus().artifactUri, spec, spec.steps.get(1), "ferry:1");
+    var pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getInitContainers()).extracting(c -> c.getName()).containsExactly("fetch-dataset");
+    assertThat(pod.getContainers()).extracting(c -> c.getName()).containsExactly("step");
+    assertThat(env(pod.getContainers().get(0))).containsEntry("FERRY_DATASET_PATH", "/ferry/dataset")
+        .containsEntry("FERRY_MODEL_PATH", "/ferry/pvc/models/churn/runs/churn-r7");
+    assertThat(pod.getInitContainers().get(0).getEnvFrom()).as("no Secret named: the pod's own identity").isEmpty();
+  }
+
+  @Test
+  void withoutBucketsThePodIsAsBefore() {
+    TrainingPipelineSpec spec = Fixtures.pipeline("churn").getSpec();
+    var pod = StepJobBuilder.build(run(), run().getStatus().artifactUri, spec, spec.steps.get(1), "ferry:1")
+        .getSpec().getTemplate().getSpec();
+    assertThat(pod.getInitContainers()).isEmpty();
+    assertThat(pod.getContainers()).extracting(c -> c.getName()).containsExactly("step");
   }
 }

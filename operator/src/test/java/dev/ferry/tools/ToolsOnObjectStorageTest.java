@@ -146,4 +146,55 @@ class ToolsOnObjectStorageTest {
     assertThat(bucket.get("result").asText()).isEqualTo("Drift");
     assertThat(bucket.get("scores")).as("the same statistics as from local files").isEqualTo(files.get("scores"));
   }
+
+  @Test
+  void aModelFolderGoesUpAndComesBackWithOneDigestAndAChangedObjectIsRefused() throws Exception {
+    s3.createBucket("models");
+    Path model = Files.createDirectories(dir.resolve("model-out/weights"));
+    Files.writeString(model.getParent().resolve("model.json"), "{\"w\": [1, 2]}");
+    Files.write(model.resolve("layer0.bin"), new byte[] {1, 2, 3});
+    Path result = dir.resolve("publish.result");
+    Run up = storage(s3.env(), "cp", "--result", result.toString(), model.getParent().toString(),
+        "s3://models/churn/runs/r1/");
+    assertThat(up.exit()).as(up.err()).isZero();
+    JsonNode published = JSON.readTree(Files.readString(result));
+    assertThat(published.get("objects").asInt()).isEqualTo(2);
+
+    Path back = dir.resolve("model-back");
+    Run down = storage(s3.env(), "cp", "--expect-sha256", published.get("sha256").asText(),
+        "s3://models/churn/runs/r1/", back.toString());
+    assertThat(down.exit()).as(down.err()).isZero();
+    assertThat(JSON.readTree(down.out()).get("sha256")).isEqualTo(published.get("sha256"));
+    assertThat(back.resolve("weights/layer0.bin")).hasBinaryContent(new byte[] {1, 2, 3});
+
+    // Someone overwrites an object of a registered version: a server's download refuses it.
+    Path tampered = Files.writeString(dir.resolve("tampered.json"), "{\"w\": [9, 9]}");
+    assertThat(storage(s3.env(), "cp", tampered.toString(), "s3://models/churn/runs/r1/model.json").exit()).isZero();
+    Path refusedResult = dir.resolve("fetch.result");
+    Run refused = storage(s3.env(), "cp", "--result", refusedResult.toString(), "--expect-sha256",
+        published.get("sha256").asText(), "s3://models/churn/runs/r1/", dir.resolve("model-again").toString());
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("not " + published.get("sha256").asText(), "changed after they were recorded");
+    assertThat(Files.readString(refusedResult)).as("the reason is the container's termination message")
+        .contains("changed after they were recorded");
+  }
+
+  @Test
+  void nothingToCopyIsSuccessOnlyWhenAskedFor() throws Exception {
+    s3.createBucket("empty-models");
+    Run strict = storage(s3.env(), "cp", "s3://empty-models/churn/runs/r9/", dir.resolve("none").toString());
+    assertThat(strict.exit()).isEqualTo(1);
+    assertThat(strict.err()).contains("no objects under s3://empty-models/churn/runs/r9/");
+
+    Path result = dir.resolve("first-step.result");
+    Run lenient = storage(s3.env(), "cp", "--if-exists", "--result", result.toString(),
+        "s3://empty-models/churn/runs/r9/", dir.resolve("none").toString());
+    assertThat(lenient.exit()).as(lenient.err()).isZero();
+    assertThat(JSON.readTree(Files.readString(result)).get("objects").asInt()).isZero();
+
+    Path emptyFolder = Files.createDirectories(dir.resolve("wrote-nothing"));
+    Run upNothing = storage(s3.env(), "cp", "--if-exists", emptyFolder.toString(), "s3://empty-models/churn/runs/r9/");
+    assertThat(upNothing.exit()).as(upNothing.err()).isZero();
+    assertThat(JSON.readTree(upNothing.out()).has("sha256")).as("no digest for no files").isFalse();
+  }
 }

@@ -9,7 +9,7 @@ public class DatasetSpec {
   @Required
   @ValidationRule(value = "self.startsWith('pvc://') || self.startsWith('https://') || self.startsWith('http://') || self.startsWith('file:/') || self.startsWith('/') || self.startsWith('s3://') || self.startsWith('gs://')",
       message = "uri must be pvc://claim/path, http(s)://..., s3://bucket/key, gs://bucket/key, file:/... or an absolute path")
-  @JsonPropertyDescription("Location of the data: pvc://<claim>/<path> (mounted into each step), https://..., s3://bucket/key or gs://bucket/key (a DriftPolicy's data; read with spec.storage), or an absolute path inside the step image.")
+  @JsonPropertyDescription("Location of the data: pvc://<claim>/<path> (mounted into each step), https://..., s3://bucket/key or gs://bucket/key (downloaded before each step by Ferry with spec.storage), or an absolute path inside the step image.")
   public String uri;
 
   @JsonPropertyDescription("File format: csv (with a header row) or jsonl (one JSON object per line). Default csv.")

@@ -33,6 +33,9 @@ public class ModelDeploymentSpec {
   @JsonPropertyDescription("The model server: any Open Inference Protocol (v2) server.")
   public Server server;
 
+  @JsonPropertyDescription("How Ferry reaches a ModelVersion's s3:// or gs:// artifact: an init container of Ferry's image downloads it into the pod before the server starts (a storage initializer). Only that container gets the keys.")
+  public StorageSpec storage;
+
   @Min(1)
   @Max(1000)
   @JsonPropertyDescription("Production replicas, 1 to 1000. Default 2.")
@@ -65,7 +68,7 @@ public class ModelDeploymentSpec {
   }
 
   /** The model server container. */
-  public static class Server {
+  public static class Server extends PodSettings {
     @Required
     @JsonPropertyDescription("Server image, e.g. docker.io/seldonio/mlserver:1.6.")
     public String image;

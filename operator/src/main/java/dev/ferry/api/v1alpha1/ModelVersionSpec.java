@@ -46,6 +46,9 @@ public class ModelVersionSpec {
     public String uri;
     @JsonPropertyDescription("Artifact format, free text (sklearn, onnx, json, ...).")
     public String format;
+    @JsonPropertyDescription("sha256 of the artifact as Ferry uploaded it (s3:// or gs://): of each file's path and sha256, in order; a server's download is checked against it.")
+    @io.fabric8.generator.annotation.Pattern("^sha256:[0-9a-f]{64}$")
+    public String digest;
   }
 
   /** Everything that went into a model. */

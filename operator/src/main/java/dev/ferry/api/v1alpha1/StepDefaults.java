@@ -5,8 +5,12 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 
-/** Job settings every step of a pipeline inherits unless it sets its own. */
-public class StepDefaults {
+/**
+ * Job settings every step of a pipeline inherits unless it sets its own; for the pod settings
+ * (node selector, tolerations, ...) each field the step sets replaces the default's, and the
+ * default's podTemplate overlay applies before the step's.
+ */
+public class StepDefaults extends PodSettings {
   @JsonPropertyDescription("CPU and memory for steps that set none.")
   public ResourceRequirements resources;
 
@@ -24,6 +28,4 @@ public class StepDefaults {
       + " ConfigMap or volume, unschedulable) before the step fails with the pod's reason. Default 600.")
   public Integer pendingDeadlineSeconds;
 
-  @JsonPropertyDescription("Service account the step pods run as. Default: the namespace's default.")
-  public String serviceAccountName;
 }

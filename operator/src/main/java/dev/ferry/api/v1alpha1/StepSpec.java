@@ -13,7 +13,9 @@ import java.util.List;
 /** One step of a pipeline: a container image, or one of Ferry's built-in tools, run as a Job. */
 @ValidationRule(value = "has(self.image) != has(self.builtin)", message = "a step sets exactly one of image or builtin")
 @ValidationRule(value = "!has(self.builtin) || (!has(self.command))", message = "a builtin step takes no command")
-public class StepSpec {
+@ValidationRule(value = "!has(self.builtin) || !has(self.workers) || self.workers == 1",
+    message = "a builtin step runs as one worker")
+public class StepSpec extends PodSettings {
   /** Step names are bounded so that Job names (&lt;run&gt;-&lt;step&gt;) fit in 63 characters. */
   public static final int MAX_NAME = 30;
 
@@ -40,6 +42,14 @@ public class StepSpec {
 
   @JsonPropertyDescription("CPU and memory for the step's container; default: the pipeline's stepDefaults.")
   public ResourceRequirements resources;
+
+  @Min(1)
+  @Max(256)
+  @JsonPropertyDescription("Workers that train together (data-parallel). More than 1 runs the step as an Indexed Job"
+      + " of that many pods with a headless Service; each gets WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR and"
+      + " MASTER_PORT (PyTorch's names: torchrun-style scripts work unchanged). Rank 0's result is the step's result;"
+      + " one failing worker fails the step, and a distributed step's pods are not retried one by one. Default 1.")
+  public Integer workers;
 
   @Min(0)
   @Max(10)

@@ -36,6 +36,9 @@ public class TrainingPipelineSpec {
   @JsonPropertyDescription("Where steps write model artifacts: each run gets <uri>/runs/<run>/ as FERRY_MODEL_URI.")
   public ArtifactsSpec artifacts;
 
+  @JsonPropertyDescription("How Ferry reaches s3:// or gs:// datasets and artifacts (endpoint, the Secret with the keys). Only Ferry's own download and upload containers get the keys, never the steps.")
+  public StorageSpec storage;
+
   @JsonPropertyDescription("Gates a new ModelVersion must pass to become Validated; copied into each ModelVersion.")
   public ValidationSpec validation;
 

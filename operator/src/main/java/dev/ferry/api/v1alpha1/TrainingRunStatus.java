@@ -63,7 +63,9 @@ public class TrainingRunStatus extends FerryStatus {
     public String imageID;
     @JsonPropertyDescription("Artifact URI the step reported, if any.")
     public String artifactUri;
-    @JsonPropertyDescription("Dataset digest the step reported, if any (validate-data reports sha256).")
+    @JsonPropertyDescription("Dataset digest: the sha256 Ferry measured while downloading an s3:// or gs:// dataset, else the one the step reported (validate-data reports sha256).")
     public String datasetDigest;
+    @JsonPropertyDescription("sha256 of the model folder Ferry uploaded after the step (s3:// or gs:// artifacts): of each file's path and sha256, in order.")
+    public String artifactDigest;
   }
 }

@@ -42,10 +42,10 @@ import org.slf4j.LoggerFactory;
  * Everything else passes through unchanged, admission included (the dispatcher's).
  */
 public final class KubectlGateway implements AutoCloseable {
-  /** Where a local pod's log is: namespace, pod name. */
+  /** Where a local pod's log is: namespace, pod name, and the container ({@code kubectl logs -c}) or null for the default one. */
   @FunctionalInterface
   public interface PodLogs {
-    Optional<Path> logFile(String namespace, String pod);
+    Optional<Path> logFile(String namespace, String pod, String container);
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(KubectlGateway.class);
@@ -377,7 +377,8 @@ public final class KubectlGateway implements AutoCloseable {
 
   /** {@code kubectl logs}: the local process's log file; with {@code follow} until the pod ends. */
   private void podLog(HttpExchange exchange, ResourcePath resource) throws IOException {
-    Optional<Path> file = logs.logFile(resource.namespace(), resource.name()).filter(Files::exists);
+    Optional<Path> file = logs.logFile(resource.namespace(), resource.name(), resource.query("container"))
+        .filter(Files::exists);
     if (file.isEmpty()) {
       reply(exchange, 404, Statuses.status(404, "NotFound", "pods \"" + resource.name() + "\" not found or has no"
           + " log yet"));
