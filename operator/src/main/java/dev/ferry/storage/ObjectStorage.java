@@ -157,7 +157,7 @@ public final class ObjectStorage implements AutoCloseable {
       }
       long bytes;
       try (InputStream in = new DigestInputStream(open(uri), digest); OutputStream out = Files.newOutputStream(file)) {
-        bytes = in.transferTo(out);
+        bytes = copy(in, out);
       }
       return new Transfer(bytes, "sha256:" + HexFormat.of().formatHex(digest.digest()), 1);
     } catch (StorageException e) {
@@ -272,6 +272,17 @@ public final class ObjectStorage implements AutoCloseable {
       return new StorageException(message, e);
     }
     return new StorageException("cannot " + action + " " + uri + where + ": " + e.getMessage(), e);
+  }
+
+  /** Copies with a 1 MiB buffer rather than transferTo's 8 KiB: fewer, larger reads of the HTTP stream. */
+  private static long copy(InputStream in, OutputStream out) throws IOException {
+    byte[] buffer = new byte[1 << 20];
+    long total = 0;
+    for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+      out.write(buffer, 0, n);
+      total += n;
+    }
+    return total;
   }
 
   private static MessageDigest sha256() {

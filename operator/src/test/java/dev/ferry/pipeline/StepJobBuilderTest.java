@@ -182,4 +182,45 @@ class StepJobBuilderTest {
     assertThat(pod.getInitContainers()).isEmpty();
     assertThat(pod.getContainers()).extracting(c -> c.getName()).containsExactly("step");
   }
+
+  @Test
+  void aStepOfThreeWorkersIsAnIndexedJobWhoseRanksFindRankZeroByName() {
+    TrainingPipelineSpec spec = Fixtures.pipeline("churn").getSpec();
+    StepSpec train = spec.steps.get(1);
+    train.workers = 3;
+    Job job = StepJobBuilder.build(run(), run().getStatus().artifactUri, spec, train, "ferry:1");
+    assertThat(job.getSpec().getCompletionMode()).isEqualTo("Indexed");
+    assertThat(job.getSpec().getCompletions()).isEqualTo(3);
+    assertThat(job.getSpec().getParallelism()).as("all workers at once").isEqualTo(3);
+    assertThat(job.getSpec().getBackoffLimit()).as("no worker is retried alone").isZero();
+    assertThat(job.getSpec().getPodReplacementPolicy()).isEqualTo("Failed");
+    var pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getSubdomain()).isEqualTo("churn-r7-train");
+    var env = pod.getContainers().get(0).getEnv();
+    assertThat(env).extracting(e -> e.getName() + "=" + e.getValue()).contains("WORLD_SIZE=3",
+        "MASTER_ADDR=churn-r7-train-0.churn-r7-train", "MASTER_PORT=29500", "LOCAL_RANK=0");
+    assertThat(env).filteredOn(e -> e.getName().equals("RANK")).singleElement().satisfies(e -> assertThat(
+        e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo(
+            "metadata.annotations['batch.kubernetes.io/job-completion-index']"));
+
+    var service = DistributedStep.service(run(), job);
+    assertThat(service.getMetadata().getName()).isEqualTo(pod.getSubdomain());
+    assertThat(service.getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(service.getSpec().getPublishNotReadyAddresses()).isTrue();
+    assertThat(service.getSpec().getSelector()).containsEntry("ferry.dev/run", "churn-r7")
+        .containsEntry("ferry.dev/step", "train");
+    assertThat(service.getMetadata().getOwnerReferences()).extracting(o -> o.getKind()).containsExactly("TrainingRun");
+  }
+
+  @Test
+  void aWorkersHostNameFitsInALabelWhateverTheNames() {
+    StepSpec step = new StepSpec();
+    step.name = "s".repeat(StepSpec.MAX_NAME);
+    step.workers = 256;
+    String job = StepJobBuilder.jobName("r".repeat(63), step);
+    assertThat((job + "-255").length()).isLessThanOrEqualTo(63);
+    assertThat(job).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    step.workers = 1;
+    assertThat(StepJobBuilder.jobName("r".repeat(63), step)).hasSize(63);
+  }
 }
