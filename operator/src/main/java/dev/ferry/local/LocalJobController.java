@@ -402,15 +402,7 @@ public class LocalJobController implements AutoCloseable {
       List<io.fabric8.kubernetes.api.model.EnvVar> env = new ArrayList<>();
       env.add(new io.fabric8.kubernetes.api.model.EnvVar("JOB_COMPLETION_INDEX", index, null));
       if (container.getEnv() != null) {
-        for (var var : container.getEnv()) {
-          String value = var.getValue();
-          if (value != null && subdomain != null && value.endsWith("." + subdomain)) {
-            value = "127.0.0.1";
-          } else if (value != null && "MASTER_PORT".equals(var.getName())) {
-            value = port;
-          }
-          env.add(value == null ? var : new io.fabric8.kubernetes.api.model.EnvVar(var.getName(), value, null));
-        }
+        env.addAll(LocalLaunch.onLoopback(container.getEnv(), subdomain, port));
       }
       container.setEnv(env);
     }

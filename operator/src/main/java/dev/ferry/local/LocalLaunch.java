@@ -224,6 +224,28 @@ final class LocalLaunch {
   }
 
   /**
+   * A distributed step's worker env on one machine: host names under the pod's headless Service
+   * ({@code <job>-0.<subdomain>}) stand for 127.0.0.1 and MASTER_PORT for {@code port}, a free port
+   * of the Job's, as the cluster's DNS and pod network would connect them.
+   */
+  static List<EnvVar> onLoopback(List<EnvVar> env, String subdomain, String port) {
+    if (env == null || subdomain == null) {
+      return env;
+    }
+    List<EnvVar> out = new ArrayList<>();
+    for (EnvVar var : env) {
+      String value = var.getValue();
+      if (value != null && value.endsWith("." + subdomain)) {
+        value = "127.0.0.1";
+      } else if (value != null && "MASTER_PORT".equals(var.getName())) {
+        value = port;
+      }
+      out.add(value == null || value.equals(var.getValue()) ? var : new EnvVar(var.getName(), value, null));
+    }
+    return out;
+  }
+
+  /**
    * The container with its fieldRef env resolved from the pod, as the kubelet resolves the
    * downward API: names, uid, labels and annotations ({@code metadata.annotations['k']}, how a
    * distributed step's worker reads its rank), the service account, and loopback for the IPs.

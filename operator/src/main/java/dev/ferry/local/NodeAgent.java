@@ -88,6 +88,8 @@ public final class NodeAgent implements AutoCloseable {
   private final String nodeName;
   private final LocalLaunch launcher;
   private final ProcessContainerRunner jobs;
+  /** The rendezvous port of each distributed Job (namespace/service) whose workers run here. */
+  private final Map<String, Integer> workerPorts = new java.util.concurrent.ConcurrentHashMap<>();
   private final Path runDir;
   private final Path servicesFile;
   private final Cluster cluster;
@@ -716,7 +718,22 @@ public final class NodeAgent implements AutoCloseable {
         env.add(var.getValueFrom() == null ? var : new EnvVar(var.getName(), resolve(pod, var.getValueFrom()), null));
       }
     }
+    String subdomain = pod.getSpec().getSubdomain();
+    if (subdomain != null) {
+      // The workers of one Job meet on loopback, at one free port per Job.
+      String port = String.valueOf(workerPorts.computeIfAbsent(pod.getMetadata().getNamespace() + "/" + subdomain,
+          k -> freeLocalPort()));
+      return new ContainerBuilder(container).withEnv(LocalLaunch.onLoopback(env, subdomain, port)).build();
+    }
     return new ContainerBuilder(container).withEnv(env).build();
+  }
+
+  private static int freeLocalPort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("no free local port for a distributed step's workers", e);
+    }
   }
 
   private String resolve(Pod pod, EnvVarSource source) {

@@ -11,6 +11,7 @@ import dev.ferry.pipeline.StepJobBuilder;
 import dev.ferry.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -70,5 +71,40 @@ class DistributedStepOnRealClusterIT {
       assertThat(e.getValue()).isEqualTo(pods.get(0).getSpec().getHostname() + "." + pods.get(0).getSpec()
           .getSubdomain());
     });
+  }
+
+  /**
+   * examples/distributed on the real control plane with the operator: the Job controller starts
+   * three pods, the node agent runs them (the workers meet on loopback as the pod network would
+   * connect them), and the run registers the model three workers trained together.
+   */
+  @Test
+  void threeWorkersTrainTogetherOnTheRealControlPlane(TestInfo test) throws Exception {
+    String ns = cluster.namespace(test.getDisplayName());
+    Path example = Fixtures.projectRoot().resolve("examples/distributed");
+    java.nio.file.Files.copy(example.resolve("data/houses.csv"), cluster.mappedFolder().resolve("data/houses.csv"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    java.nio.file.Files.copy(example.resolve("train/DataParallelTrain.java"),
+        cluster.mappedFolder().resolve("train/DataParallelTrain.java"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    String pipeline = java.nio.file.Files.readString(example.resolve("pipeline.yaml"))
+        .replace("namespace: default", "namespace: " + ns)
+        .replace("/ferry/pvc/models/distributed/train/", "/ferry/pvc/models/quickstart/train/");
+    Process operator = OperatorProcess.start(cluster, "distributed", ns, java.util.Map.of());
+    try {
+      for (var object : cluster.admin().load(new java.io.ByteArrayInputStream(
+          pipeline.getBytes(java.nio.charset.StandardCharsets.UTF_8))).items()) {
+        cluster.admin().resource(object).create();
+      }
+      var version = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+          .until(() -> cluster.admin().resources(dev.ferry.api.v1alpha1.ModelVersion.class).inNamespace(ns)
+              .withName("houses-v1").get(), v -> v != null);
+      assertThat(version.getSpec().metrics).containsEntry("workers", 3.0).containsEntry("rows", 3000.0);
+      assertThat(version.getSpec().metrics.get("mse")).isLessThan(0.05);
+      String run = version.getSpec().lineage.run;
+      assertThat(cluster.admin().services().inNamespace(ns).withName(StepJobBuilder.jobName(run, "train")).get())
+          .as("the workers' headless Service").isNotNull();
+    } finally {
+      operator.destroyForcibly();
+    }
   }
 }

@@ -158,6 +158,16 @@ public final class RealCluster implements BeforeAllCallback {
   }
 
   /**
+   * The folder the node agent's mapping is read from (a copy of examples/quickstart): its data/
+   * stands for the claim datasets, the folder itself for models/quickstart, so a test can put a
+   * file where a pod finds it.
+   */
+  public Path mappedFolder() {
+    running();
+    return ROOT.resolve("operator").resolve("target").resolve("control-plane").resolve("quickstart");
+  }
+
+  /**
    * A fresh namespace for one test, named after it, with PodSecurity {@code restricted} enforced
    * (and warned and audited), ready once its default ServiceAccount exists.
    */
