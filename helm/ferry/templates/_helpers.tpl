@@ -107,7 +107,8 @@ behind the verbs:
   resources: [deployments]
   verbs: [get, list, watch, create, update, delete]
 {{- /* Production and staging Services of a ModelDeployment; updated when their selector (promotion,
-   rollback) or port changes. */}}
+   rollback) or port changes. The headless Service of a distributed step's workers (created once,
+   owned by its TrainingRun, deleted by the garbage collector). */}}
 - apiGroups: [""]
   resources: [services]
   verbs: [get, list, watch, create, update]
