@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -39,6 +38,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class ObjectStorage implements AutoCloseable {
   /** Objects larger than this are uploaded in parts of this size (S3's minimum part is 5 MiB). */
   static final long PART_SIZE = 8L * 1024 * 1024;
+  /** Reads and writes of a download go in chunks of this size. */
+  private static final int CHUNK = 1 << 20;
   /** Where {@code gs://} goes unless an endpoint is given: Google's S3-compatible XML API. */
   static final URI GCS_ENDPOINT = URI.create("https://storage.googleapis.com");
 
@@ -150,16 +151,25 @@ public final class ObjectStorage implements AutoCloseable {
   }
 
   private Transfer downloadObject(ObjectUri uri, Path file) throws StorageException {
-    MessageDigest digest = sha256();
     try {
       if (file.getParent() != null) {
         Files.createDirectories(file.getParent());
       }
-      long bytes;
-      try (InputStream in = new DigestInputStream(open(uri), digest); OutputStream out = Files.newOutputStream(file)) {
-        bytes = copy(in, out);
+      long bytes = 0;
+      // Two buffers: one is hashed in the background while the next is read and written.
+      byte[][] buffers = {new byte[CHUNK], new byte[CHUNK]};
+      try (InputStream in = open(uri); OutputStream out = Files.newOutputStream(file);
+          OverlappedDigest digest = new OverlappedDigest()) {
+        for (int i = 0; ; i ^= 1) {
+          int n = in.readNBytes(buffers[i], 0, CHUNK);
+          if (n == 0) {
+            return new Transfer(bytes, digest.finish(), 1);
+          }
+          out.write(buffers[i], 0, n);
+          digest.update(buffers[i], n);
+          bytes += n;
+        }
       }
-      return new Transfer(bytes, "sha256:" + HexFormat.of().formatHex(digest.digest()), 1);
     } catch (StorageException e) {
       throw e;
     } catch (IOException e) {
@@ -210,21 +220,24 @@ public final class ObjectStorage implements AutoCloseable {
   /** A large file in parts of {@link #PART_SIZE}, read once: the digest is taken as the parts go. */
   private Transfer multipart(Path file, long size, ObjectUri uri) throws IOException {
     String upload = s3.createMultipartUpload(b -> b.bucket(uri.bucket()).key(uri.key())).uploadId();
-    MessageDigest digest = sha256();
     List<CompletedPart> parts = new ArrayList<>();
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[(int) PART_SIZE];
-      for (int number = 1; ; number++) {
+    String sha256;
+    try (InputStream in = Files.newInputStream(file); OverlappedDigest digest = new OverlappedDigest()) {
+      // Two buffers: a part is hashed in the background while it is sent and the next one read.
+      byte[][] buffers = {new byte[(int) PART_SIZE], new byte[(int) PART_SIZE]};
+      for (int number = 1, i = 0; ; number++, i ^= 1) {
+        byte[] buffer = buffers[i];
         int n = in.readNBytes(buffer, 0, buffer.length);
         if (n == 0) {
           break;
         }
-        digest.update(buffer, 0, n);
+        digest.update(buffer, n);
         int part = number;
         String etag = s3.uploadPart(b -> b.bucket(uri.bucket()).key(uri.key()).uploadId(upload).partNumber(part),
             RequestBody.fromBytes(n == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, n))).eTag();
         parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
       }
+      sha256 = digest.finish();
       s3.completeMultipartUpload(b -> b.bucket(uri.bucket()).key(uri.key()).uploadId(upload)
           .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
     } catch (IOException | RuntimeException e) {
@@ -236,7 +249,7 @@ public final class ObjectStorage implements AutoCloseable {
       }
       throw e;
     }
-    return new Transfer(size, "sha256:" + HexFormat.of().formatHex(digest.digest()), 1);
+    return new Transfer(size, sha256, 1);
   }
 
   /** Keys under a prefix, in order. */
@@ -272,17 +285,6 @@ public final class ObjectStorage implements AutoCloseable {
       return new StorageException(message, e);
     }
     return new StorageException("cannot " + action + " " + uri + where + ": " + e.getMessage(), e);
-  }
-
-  /** Copies with a 1 MiB buffer rather than transferTo's 8 KiB: fewer, larger reads of the HTTP stream. */
-  private static long copy(InputStream in, OutputStream out) throws IOException {
-    byte[] buffer = new byte[1 << 20];
-    long total = 0;
-    for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-      out.write(buffer, 0, n);
-      total += n;
-    }
-    return total;
   }
 
   private static MessageDigest sha256() {
