@@ -47,6 +47,9 @@ public final class StepOutcome {
       "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError",
       "ContainerCreating", "PodInitializing");
 
+  /** Waiting reasons of containers whose turn has not come yet in a pod that already runs others. */
+  private static final java.util.Set<String> STILL_STARTING = java.util.Set.of("PodInitializing", "ContainerCreating");
+
   /** Why a pod has not started, and since when. */
   public record Stuck(String reason, String message, java.time.Instant since) {
     /** When a pending deadline of {@code seconds} runs out for this pod. */
@@ -93,8 +96,15 @@ public final class StepOutcome {
     List<ContainerStatus> statuses = new java.util.ArrayList<>();
     Optional.ofNullable(pod.getStatus().getInitContainerStatuses()).ifPresent(statuses::addAll);
     Optional.ofNullable(pod.getStatus().getContainerStatuses()).ifPresent(statuses::addAll);
+    // A pod whose init containers run (a download, or the step itself before Ferry's upload) is
+    // Pending with its other containers at PodInitializing: that is progress, not a stuck pod.
+    boolean started = statuses.stream().anyMatch(s -> s.getState() != null
+        && (s.getState().getRunning() != null || s.getState().getTerminated() != null));
     for (ContainerStatus status : statuses) {
       var waiting = status.getState() == null ? null : status.getState().getWaiting();
+      if (started && waiting != null && STILL_STARTING.contains(waiting.getReason())) {
+        continue;
+      }
       if (waiting != null && CANNOT_START.contains(waiting.getReason())) {
         String message = waiting.getMessage() != null && !waiting.getMessage().isBlank() ? waiting.getMessage()
             : "ContainerCreating".equals(waiting.getReason())

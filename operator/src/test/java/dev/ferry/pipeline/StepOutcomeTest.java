@@ -148,6 +148,37 @@ class StepOutcomeTest {
     assertThat(StepOutcome.stuck(List.of())).isEmpty();
   }
 
+  /** A step before Ferry's upload runs as an init container: its pod is Pending for the whole training. */
+  @Test
+  void aPodRunningItsInitContainersIsNotStuckButOneWhoseNextImageCannotBePulledIs() {
+    Pod training = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("a")
+        .withCreationTimestamp("2026-12-02T12:00:00Z").endMetadata()
+        .withNewStatus().withPhase("Pending")
+          .addNewInitContainerStatus().withName("fetch-dataset").withNewState().withNewTerminated().withExitCode(0)
+            .endTerminated().endState().endInitContainerStatus()
+          .addNewInitContainerStatus().withName("step").withNewState().withNewRunning().endRunning().endState()
+            .endInitContainerStatus()
+          .addNewContainerStatus().withName("publish-model").withNewState().withNewWaiting()
+            .withReason("PodInitializing").endWaiting().endState().endContainerStatus()
+        .endStatus().build();
+    assertThat(StepOutcome.stuck(List.of(training))).as("training for hours is not a pod that cannot start").isEmpty();
+
+    Pod cannotPull = new io.fabric8.kubernetes.api.model.PodBuilder(training).editStatus()
+        .editLastInitContainerStatus().withNewState().withNewWaiting().withReason("ErrImagePull")
+          .withMessage("manifest unknown").endWaiting().endState().endInitContainerStatus()
+        .endStatus().build();
+    assertThat(StepOutcome.stuck(List.of(cannotPull))).get().satisfies(s ->
+        assertThat(s.reason()).isEqualTo("ErrImagePull"));
+
+    Pod waitingForInit = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("b")
+        .withCreationTimestamp("2026-12-02T12:00:00Z").endMetadata()
+        .withNewStatus().withPhase("Pending")
+          .addNewContainerStatus().withName("step").withNewState().withNewWaiting().withReason("PodInitializing")
+            .endWaiting().endState().endContainerStatus()
+        .endStatus().build();
+    assertThat(StepOutcome.stuck(List.of(waitingForInit))).as("nothing started at all").isPresent();
+  }
+
   @Test
   void theImageDigestIsTakenFromWhateverPrefixTheRuntimeWrites() {
     String digest = "sha256:" + "ab".repeat(32);
