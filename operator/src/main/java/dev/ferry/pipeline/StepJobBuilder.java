@@ -205,6 +205,7 @@ public final class StepJobBuilder {
       before.add(StorageContainers.fetchModel(artifactUri, pipeline.storage, ferryImage));
       after = StorageContainers.publishModel(artifactUri, pipeline.storage, ferryImage);
       volumes.add(StorageContainers.scratch(StorageContainers.MODEL_VOLUME));
+      volumes.add(StorageContainers.scratch(StorageContainers.STATE_VOLUME));
       stepMounts.add(StorageContainers.mount(StorageContainers.MODEL_VOLUME, StorageContainers.MODEL_DIR, false));
     }
     return new Storage(before, after, volumes, stepMounts);

@@ -128,6 +128,11 @@ public final class ObjectStorage implements AutoCloseable {
    * object digest in order, so a model folder has one digest.
    */
   public Transfer download(ObjectUri uri, Path target) throws StorageException {
+    return download(uri, target, new java.util.LinkedHashMap<>());
+  }
+
+  /** As {@link #download(ObjectUri, Path)}, recording each file's relative path and sha256 in {@code files}. */
+  public Transfer download(ObjectUri uri, Path target, Map<String, String> files) throws StorageException {
     if (!uri.key().isEmpty() && !uri.key().endsWith("/")) {
       return downloadObject(uri, target);
     }
@@ -144,6 +149,7 @@ public final class ObjectStorage implements AutoCloseable {
         throw new StorageException("object " + key + " would land outside " + target);
       }
       Transfer one = downloadObject(new ObjectUri(uri.scheme(), uri.bucket(), key), file);
+      files.put(relative, one.sha256());
       bytes += one.bytes();
       tree.update((relative + " " + one.sha256() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -181,6 +187,15 @@ public final class ObjectStorage implements AutoCloseable {
 
   /** Uploads a file to {@code uri}, or a folder's files under the prefix {@code uri}. */
   public Transfer upload(Path source, ObjectUri uri) throws StorageException {
+    return upload(source, uri, Map.of());
+  }
+
+  /**
+   * As {@link #upload(Path, ObjectUri)}, but a file whose relative path and sha256 are in
+   * {@code unchanged} (what was downloaded into the folder) is not sent again: its object already
+   * holds those bytes. The digest covers every file; the byte count only what was sent.
+   */
+  public Transfer upload(Path source, ObjectUri uri, Map<String, String> unchanged) throws StorageException {
     if (!Files.isDirectory(source)) {
       return uploadObject(source, uri);
     }
@@ -194,7 +209,9 @@ public final class ObjectStorage implements AutoCloseable {
     long bytes = 0;
     for (Path file : files) {
       String relative = source.relativize(file).toString().replace('\\', '/');
-      Transfer one = uploadObject(file, uri.child(relative));
+      String known = unchanged.get(relative);
+      String now = known == null ? null : sha256Of(file);
+      Transfer one = known != null && known.equals(now) ? new Transfer(0, now, 0) : uploadObject(file, uri.child(relative));
       bytes += one.bytes();
       tree.update((relative + " " + one.sha256() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -285,6 +302,21 @@ public final class ObjectStorage implements AutoCloseable {
       return new StorageException(message, e);
     }
     return new StorageException("cannot " + action + " " + uri + where + ": " + e.getMessage(), e);
+  }
+
+  private static String sha256Of(Path file) throws StorageException {
+    try (InputStream in = Files.newInputStream(file); OverlappedDigest digest = new OverlappedDigest()) {
+      byte[][] buffers = {new byte[CHUNK], new byte[CHUNK]};
+      for (int i = 0; ; i ^= 1) {
+        int n = in.readNBytes(buffers[i], 0, CHUNK);
+        if (n == 0) {
+          return digest.finish();
+        }
+        digest.update(buffers[i], n);
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot read " + file + ": " + e.getMessage(), e);
+    }
   }
 
   private static MessageDigest sha256() {

@@ -28,6 +28,10 @@ public final class StorageContainers {
   /** The pod volume (an emptyDir) holding the model folder: downloaded, written by steps, uploaded. */
   public static final String MODEL_VOLUME = "ferry-model";
   public static final String MODEL_DIR = "/ferry/model";
+  /** Ferry's own notes between its containers (what fetch-model downloaded), never seen by the step. */
+  public static final String STATE_VOLUME = "ferry-state";
+  public static final String STATE_DIR = "/ferry/state";
+  static final String MODEL_MANIFEST = STATE_DIR + "/model-files.json";
 
   public static final String FETCH_DATASET = "fetch-dataset";
   public static final String FETCH_MODEL = "fetch-model";
@@ -72,8 +76,8 @@ public final class StorageContainers {
    * (the first step) is not an error.
    */
   public static Container fetchModel(String modelUri, StorageSpec storage, String ferryImage) {
-    return copy(FETCH_MODEL, List.of("--if-exists", prefix(modelUri), MODEL_DIR), storage, ferryImage,
-        mount(MODEL_VOLUME, MODEL_DIR, false));
+    return copy(FETCH_MODEL, List.of("--if-exists", "--manifest", MODEL_MANIFEST, prefix(modelUri), MODEL_DIR),
+        storage, ferryImage, mount(MODEL_VOLUME, MODEL_DIR, false), mount(STATE_VOLUME, STATE_DIR, false));
   }
 
   /** Where a server finds an artifact from a bucket: the folder for a prefix, the file for one object. */
@@ -97,13 +101,13 @@ public final class StorageContainers {
 
   /** Uploads the model folder under the run's model prefix, after the step wrote it. */
   public static Container publishModel(String modelUri, StorageSpec storage, String ferryImage) {
-    return copy(PUBLISH_MODEL, List.of("--if-exists", "--rank-zero-only", MODEL_DIR, prefix(modelUri)), storage,
-        ferryImage,
-        mount(MODEL_VOLUME, MODEL_DIR, true));
+    // Files the step left as fetch-model found them are not sent again.
+    return copy(PUBLISH_MODEL, List.of("--if-exists", "--rank-zero-only", "--manifest", MODEL_MANIFEST, MODEL_DIR,
+        prefix(modelUri)), storage, ferryImage, mount(MODEL_VOLUME, MODEL_DIR, true), mount(STATE_VOLUME, STATE_DIR, true));
   }
 
   private static Container copy(String name, List<String> paths, StorageSpec storage, String ferryImage,
-      VolumeMount mount) {
+      VolumeMount... mounts) {
     List<String> args = new ArrayList<>(List.of("storage", "cp", "--result", RESULT_PATH));
     args.addAll(paths);
     return new ContainerBuilder()
@@ -112,7 +116,7 @@ public final class StorageContainers {
         .withArgs(args)
         .withEnv(env(storage))
         .withEnvFrom(secret(storage))
-        .withVolumeMounts(mount)
+        .withVolumeMounts(mounts)
         .withTerminationMessagePath(RESULT_PATH)
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .withSecurityContext(PodSecurity.restrictedContainer())

@@ -57,6 +57,11 @@ public class StorageCommand implements Callable<Integer> {
         description = "Nothing to copy (no objects under the prefix, no local folder) is success with 0 objects.")
     boolean ifExists;
 
+    @picocli.CommandLine.Option(names = "--manifest", paramLabel = "FILE",
+        description = {"Downloading a prefix: write each file's path and sha256 to FILE.",
+            "Uploading a folder: skip the files FILE lists with the same sha256 (their objects hold those bytes)."})
+    Path manifest;
+
     @picocli.CommandLine.Option(names = "--rank-zero-only",
         description = "In a worker of a distributed step (JOB_COMPLETION_INDEX set and not 0) copy nothing: rank 0"
             + " publishes the model.")
@@ -90,7 +95,7 @@ public class StorageCommand implements Callable<Integer> {
         } else if (ifExists && nothingThere(storage, from.orElse(null))) {
           t = new ObjectStorage.Transfer(0, null, 0);
         } else {
-          t = from.isPresent() ? storage.download(remote, Path.of(target)) : storage.upload(Path.of(source), remote);
+          t = from.isPresent() ? download(storage, remote) : storage.upload(Path.of(source), remote, unchanged());
         }
         if (expectedDigest != null && !expectedDigest.equals(t.sha256())) {
           throw new StorageException("the copy of " + source + " has digest " + t.sha256() + ", not " + expectedDigest
@@ -117,6 +122,25 @@ public class StorageCommand implements Callable<Integer> {
         System.err.println("storage: cannot write " + result + ": " + e.getMessage());
         return 1;
       }
+    }
+
+    private ObjectStorage.Transfer download(ObjectStorage storage, ObjectUri remote) throws StorageException,
+        java.io.IOException {
+      Map<String, String> files = new java.util.TreeMap<>();
+      ObjectStorage.Transfer t = storage.download(remote, Path.of(target), files);
+      if (manifest != null) {
+        java.nio.file.Files.writeString(manifest, new ObjectMapper().writeValueAsString(files));
+      }
+      return t;
+    }
+
+    /** The files the manifest says were downloaded, or none. */
+    private Map<String, String> unchanged() throws java.io.IOException {
+      if (manifest == null || !java.nio.file.Files.exists(manifest)) {
+        return Map.of();
+      }
+      return new ObjectMapper().readValue(manifest.toFile(),
+          new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { });
     }
 
     /** A download of an empty prefix, or an upload of a missing or empty folder. */

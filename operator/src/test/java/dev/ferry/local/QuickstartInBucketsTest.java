@@ -111,7 +111,10 @@ class QuickstartInBucketsTest {
         assertThat(visible.toString()).as("the download's log was read too")
             .contains("\"source\":\"s3://ferry-data/churn/churn.csv\"").doesNotContain(RealS3.SECRET_KEY);
         assertThat(Files.readString(local.runDir().resolve("pods/default/" + run.getMetadata().getName()
-            + "-train-0-publish-model.log"))).as("the upload's own log").contains("\"objects\"");
+            + "-train-0-publish-model.log"))).as("the upload's own log").contains("\"objects\":1");
+        assertThat(Files.readString(local.runDir().resolve("pods/default/" + run.getMetadata().getName()
+            + "-evaluate-0-publish-model.log"))).as("evaluate left model.json as it was: nothing sent again")
+            .contains("\"bytes\":0", "\"objects\":1");
       }
     }
   }

@@ -150,7 +150,9 @@ class StepJobBuilderTest {
     assertThat(step.getVolumeMounts()).extracting(m -> m.getMountPath() + ":" + m.getReadOnly())
         .containsExactly("/ferry/dataset:true", "/ferry/model:false");
     assertThat(pod.getVolumes()).extracting(v -> v.getName() + ":" + (v.getEmptyDir() != null))
-        .containsExactly("ferry-dataset:true", "ferry-model:true");
+        .containsExactly("ferry-dataset:true", "ferry-model:true", "ferry-state:true");
+    assertThat(step.getVolumeMounts()).as("Ferry's notes are not the step's").noneMatch(m -> m.getName()
+        .equals("ferry-state"));
 
     // The keys reach Ferry's own containers only; the user's code never sees them.
     assertThat(step.getEnvFrom()).isNullOrEmpty();

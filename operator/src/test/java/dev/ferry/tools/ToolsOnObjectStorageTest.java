@@ -197,4 +197,34 @@ class ToolsOnObjectStorageTest {
     assertThat(upNothing.exit()).as(upNothing.err()).isZero();
     assertThat(JSON.readTree(upNothing.out()).has("sha256")).as("no digest for no files").isFalse();
   }
+
+  @Test
+  void aFolderUploadedAgainSendsOnlyTheFilesThatChangedSinceItWasDownloaded() throws Exception {
+    s3.createBucket("runs");
+    Path first = Files.createDirectories(dir.resolve("run-first"));
+    Files.write(first.resolve("weights.bin"), new byte[200_000]);
+    Files.writeString(first.resolve("model.json"), "{\"v\": 1}");
+    assertThat(storage(s3.env(), "cp", first.toString(), "s3://runs/churn/r1/").exit()).isZero();
+
+    // The next step's pod: fetch-model downloads and notes what it got, the step changes one file.
+    Path folder = dir.resolve("run-next");
+    Path manifest = dir.resolve("model-files.json");
+    Run fetched = storage(s3.env(), "cp", "--manifest", manifest.toString(), "s3://runs/churn/r1/", folder.toString());
+    assertThat(fetched.exit()).as(fetched.err()).isZero();
+    assertThat(JSON.readTree(Files.readString(manifest)).fieldNames()).toIterable()
+        .containsExactly("model.json", "weights.bin");
+    Files.writeString(folder.resolve("metrics.json"), "{\"auc\": 0.9}");
+    Files.writeString(folder.resolve("model.json"), "{\"v\": 2}");
+
+    Run published = storage(s3.env(), "cp", "--manifest", manifest.toString(), folder.toString(), "s3://runs/churn/r1/");
+    assertThat(published.exit()).as(published.err()).isZero();
+    JsonNode report = JSON.readTree(published.out());
+    assertThat(report.get("bytes").asLong()).as("weights.bin is not sent again")
+        .isEqualTo(Files.size(folder.resolve("metrics.json")) + Files.size(folder.resolve("model.json")));
+    assertThat(report.get("objects").asInt()).isEqualTo(3);
+    Run check = storage(s3.env(), "cp", "s3://runs/churn/r1/", dir.resolve("run-check").toString());
+    assertThat(JSON.readTree(check.out()).get("sha256")).as("the digest is of every file, sent or not")
+        .isEqualTo(report.get("sha256"));
+    assertThat(Files.readString(dir.resolve("run-check/model.json"))).isEqualTo("{\"v\": 2}");
+  }
 }
