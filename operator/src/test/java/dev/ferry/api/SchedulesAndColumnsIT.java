@@ -43,9 +43,12 @@ class SchedulesAndColumnsIT {
   }
 
   private static GenericKubernetesResource example(String kind, String schedulePointer, String schedule) {
-    JsonNode doc = Examples.ferryDocuments().stream().filter(d -> d.kind().equals(kind)).findFirst().orElseThrow()
+    String parentPointer = schedulePointer.substring(0, schedulePointer.lastIndexOf('/'));
+    // The first example of the kind that has a schedule's parent object (not every example is scheduled).
+    JsonNode doc = Examples.ferryDocuments().stream().filter(d -> d.kind().equals(kind))
+        .filter(d -> d.content().at(parentPointer).isObject()).findFirst().orElseThrow()
         .content().deepCopy();
-    ObjectNode parent = (ObjectNode) doc.at(schedulePointer.substring(0, schedulePointer.lastIndexOf('/')));
+    ObjectNode parent = (ObjectNode) doc.at(parentPointer);
     parent.put(schedulePointer.substring(schedulePointer.lastIndexOf('/') + 1), schedule);
     return Crds.YAML.convertValue(doc, GenericKubernetesResource.class);
   }
