@@ -180,7 +180,10 @@ final class LocalLaunch {
     if (container.getEnv() != null) {
       for (EnvVar var : container.getEnv()) {
         if (var.getValue() != null) {
-          env.put(var.getName(), rewrite(var.getValue(), mounts));
+          // The node agent's own settings (KUBERNETES_*: the service account's token files) are
+          // host paths already: a mount at /tmp must not capture them.
+          env.put(var.getName(), var.getName().startsWith("KUBERNETES_") ? var.getValue()
+              : rewrite(var.getValue(), mounts));
         } else if (var.getValueFrom() != null && var.getValueFrom().getSecretKeyRef() != null) {
           var ref = var.getValueFrom().getSecretKeyRef();
           String value = secret(namespace, ref.getName(), Boolean.TRUE.equals(ref.getOptional())).get(ref.getKey());

@@ -83,7 +83,9 @@ class ChartLifecycleIT {
   /** The logs of every operator pod the chart made (one per install or upgrade). */
   private static List<Path> operatorLogs() throws IOException {
     try (Stream<Path> logs = Files.list(cluster.runDir().resolve("pods").resolve(system))) {
-      List<Path> found = logs.filter(p -> p.getFileName().toString().startsWith("ferry-")).sorted().toList();
+      // The pods' logs; their emptyDir volumes are folders beside them.
+      List<Path> found = logs.filter(p -> p.getFileName().toString().startsWith("ferry-")
+          && p.getFileName().toString().endsWith(".log")).sorted().toList();
       assertThat(found).as("operator logs in " + cluster.runDir().resolve("pods")).isNotEmpty();
       return found;
     }
