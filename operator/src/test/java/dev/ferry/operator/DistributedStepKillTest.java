@@ -49,7 +49,7 @@ class DistributedStepKillTest extends OperatorTestBase {
         restartAfterKill(kills >= 40 ? Integer.MAX_VALUE : 1);
         kills++;
       } else {
-        sleep(5);
+        pause(5);
       }
     }
     assertThat(kills).as("kills while the run moved").isGreaterThan(5);
@@ -63,14 +63,5 @@ class DistributedStepKillTest extends OperatorTestBase {
     assertThat(client.resources(ModelVersion.class).inNamespace(NS).list().getItems()).singleElement()
         .satisfies(v -> assertThat(v.getSpec().metrics).as("rank 0 speaks for the step")
             .containsEntry("rank_seen", 0.0));
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -73,7 +73,7 @@ class KillLoopTest extends OperatorTestBase {
           restartAfterKill(kills >= KILLS * 3 ? Integer.MAX_VALUE : nextLife(random));
           kills++;
         } else {
-          sleep(5);
+          pause(5);
         }
       }
     }
@@ -126,14 +126,5 @@ class KillLoopTest extends OperatorTestBase {
       client.resource(md).update();
       return true;
     });
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

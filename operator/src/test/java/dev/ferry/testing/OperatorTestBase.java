@@ -112,6 +112,16 @@ public abstract class OperatorTestBase {
 
   private volatile boolean starting;
 
+  /** The poll interval of the kill-loop tests, between looks at a moving lifecycle. */
+  protected static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   protected void startOperator() {
     // The operator's own client, so its writes can be told from the test's and the local controllers'.
     KubernetesClient operatorClient = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
