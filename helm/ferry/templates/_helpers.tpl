@@ -107,11 +107,23 @@ behind the verbs:
   resources: [deployments]
   verbs: [get, list, watch, create, update, delete]
 {{- /* Production and staging Services of a ModelDeployment; updated when their selector (promotion,
-   rollback) or port changes. The headless Service of a distributed step's workers (created once,
-   owned by its TrainingRun, deleted by the garbage collector). */}}
+   rollback) or port changes. With spec.traffic, one Service per running version (the HTTPRoute's
+   backends), deleted when its version stops running. The headless Service of a distributed step's
+   workers (created once, owned by its TrainingRun, deleted by the garbage collector). */}}
 - apiGroups: [""]
   resources: [services]
-  verbs: [get, list, watch, create, update]
+  verbs: [get, list, watch, create, update, delete]
+{{- /* spec.autoscaling: one HorizontalPodAutoscaler per production-track Deployment (informer), its
+   bounds updated per rollout step, deleted when its version leaves production. */}}
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [get, list, watch, create, update, delete]
+{{- /* spec.traffic: the HTTPRoute a ModelDeployment owns is read by name (no informer: the kind may not be
+   installed), created, updated and deleted when spec.traffic goes; a route it manages (spec.traffic.httpRoute)
+   only gets its rules patched. Discovery of the Gateway API needs no rule. */}}
+- apiGroups: [gateway.networking.k8s.io]
+  resources: [httproutes]
+  verbs: [get, create, update, patch, delete]
 {{- /* A finished step's, smoke test's or drift check's result is its pod's termination message
    (listed by label). No logs, no exec. */}}
 - apiGroups: [""]

@@ -75,6 +75,35 @@ public final class ChildApplier {
     return unlessConflict(() -> client.resource(desired).update(), Outcome.Updated);
   }
 
+  /**
+   * For a Deployment whose replicas an autoscaler owns: its replicas are not part of the digest, so
+   * the autoscaler's changes cause no write, and an update carries the replicas it chose. Only a
+   * count below {@code minReplicas} (a rollout step needs more; the autoscaler would lift it too)
+   * or above {@code maxReplicas} is written.
+   */
+  public Outcome applyAutoscaled(io.fabric8.kubernetes.api.model.apps.Deployment desired,
+      io.fabric8.kubernetes.api.model.apps.Deployment existing, int minReplicas, int maxReplicas) {
+    Integer wanted = desired.getSpec().getReplicas();
+    desired.getSpec().setReplicas(null);
+    String digest = digest(desired);
+    annotate(desired, digest);
+    desired.getSpec().setReplicas(wanted);
+    if (existing == null) {
+      return unlessConflict(() -> client.resource(desired).create(), Outcome.Created);
+    }
+    Integer current = existing.getSpec().getReplicas();
+    boolean within = current != null && current >= minReplicas && current <= maxReplicas;
+    Map<String, String> annotations = existing.getMetadata().getAnnotations();
+    if (within && annotations != null && digest.equals(annotations.get(DIGEST))) {
+      return Outcome.Unchanged;
+    }
+    if (within) {
+      desired.getSpec().setReplicas(current);
+    }
+    desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+    return unlessConflict(() -> client.resource(desired).update(), Outcome.Updated);
+  }
+
   /** A 409 (created meanwhile, or changed since read) is the next reconcile's to look at. */
   private static Outcome unlessConflict(Runnable request, Outcome done) {
     try {

@@ -64,6 +64,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
     for (CustomResourceDefinition crd : crds()) {
       client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
     }
+    // The Gateway API's HTTPRoute, so ModelDeployments route per request through the local gateway.
+    // Not admitted by its schema here (its CEL rules are the gateway implementation's concern).
+    client.apiextensions().v1().customResourceDefinitions().resource(gatewayApiCrd()).create();
     return new EmbeddedApiServer(server, client, null);
   }
 
@@ -84,6 +87,20 @@ public final class EmbeddedApiServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       store.close();
       throw e;
+    }
+  }
+
+  /** The Gateway API's HTTPRoute CRD as its release ships it (the build takes it from its Go module). */
+  public static final String GATEWAY_API_CRD = "/META-INF/gateway-api/gateway.networking.k8s.io_httproutes.yaml";
+
+  public static CustomResourceDefinition gatewayApiCrd() {
+    try (InputStream in = EmbeddedApiServer.class.getResourceAsStream(GATEWAY_API_CRD)) {
+      if (in == null) {
+        throw new IllegalStateException(GATEWAY_API_CRD + " is not on the classpath; build with mvn package first");
+      }
+      return Serialization.unmarshal(in, CustomResourceDefinition.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -43,6 +43,10 @@ public class LocalCommand implements Callable<Integer> {
       description = "Serve the operator's /metrics, /healthz and /readyz on this port (0 picks one); off by default.")
   int metricsPort;
 
+  @Option(names = "--gateway-port", defaultValue = "0",
+      description = "Port of the local gateway, which routes requests by the HTTPRoutes (spec.traffic); 0 picks a free one.")
+  int gatewayPort;
+
   @Option(names = "--control-plane", description = {"Run on a real kube-apiserver, etcd and kube-controller-manager"
       + " instead of the embedded API server. Built from the Go module proxy on first use (tools/control-plane;"
       + " about 16 min on 2 cores), then reused. State lives in DIR/.ferry-local/control-plane: stop and start"
@@ -60,7 +64,7 @@ public class LocalCommand implements Callable<Integer> {
       return 2;
     }
     LocalMode local = new LocalMode(new LocalMode.Options(dir, port, horizon, operatorOptions.toConfig(),
-        ProcessContainerRunner.selfCommand(), System.out, metricsPort, controlPlane));
+        ProcessContainerRunner.selfCommand(), System.out, metricsPort, controlPlane, gatewayPort));
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stop.countDown();

@@ -45,10 +45,15 @@ public final class LocalMode implements AutoCloseable {
 
   /** How the local mode runs. */
   public record Options(Path dir, int port, Duration idleHorizon, FerryConfig config, List<String> selfCommand,
-      PrintStream out, int metricsPort, boolean controlPlane) {
+      PrintStream out, int metricsPort, boolean controlPlane, int gatewayPort) {
     public Options(Path dir, int port, Duration idleHorizon, FerryConfig config, List<String> selfCommand,
         PrintStream out) {
       this(dir, port, idleHorizon, config, selfCommand, out, -1, false);
+    }
+
+    public Options(Path dir, int port, Duration idleHorizon, FerryConfig config, List<String> selfCommand,
+        PrintStream out, int metricsPort, boolean controlPlane) {
+      this(dir, port, idleHorizon, config, selfCommand, out, metricsPort, controlPlane, 0);
     }
   }
 
@@ -58,6 +63,7 @@ public final class LocalMode implements AutoCloseable {
   private EmbeddedApiServer api;
   private dev.ferry.controlplane.ControlPlane plane;
   private NodeAgent node;
+  private dev.ferry.local.gateway.LocalGateway gateway;
   private KubernetesClient client;
   private ProcessContainerRunner runner;
   private LocalJobController jobs;
@@ -116,6 +122,8 @@ public final class LocalMode implements AutoCloseable {
     view = new ProgressView(client, options.out(), pod -> options.dir().toAbsolutePath().relativize(logFile(pod))
         .toString(), servicesFile).start();
     rememberAsLast(options.dir());
+    gateway = dev.ferry.local.gateway.LocalGateway.start(client, options.gatewayPort(), servicesFile);
+    Files.writeString(stateDir.resolve("gateway"), "http://127.0.0.1:" + gateway.port() + "\n");
     var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     operator = new FerryOperator(client, options.config(), Clock.systemUTC(), false,
@@ -126,6 +134,8 @@ public final class LocalMode implements AutoCloseable {
     }
     options.out().println("ferry local: API server " + client.getConfiguration().getMasterUrl() + "  kubeconfig "
         + kubeconfig(options.dir()) + "  pod logs " + runDir.resolve("pods"));
+    options.out().println("ferry local: gateway http://127.0.0.1:" + gateway.port()
+        + " (routes requests by the HTTPRoutes of ModelDeployments with spec.traffic)");
 
     ManifestLoader.Result manifests = ManifestLoader.load(options.dir());
     problems.addAll(manifests.problems());
@@ -230,6 +240,9 @@ public final class LocalMode implements AutoCloseable {
         }
       }
     }
+    var gatewayApi = EmbeddedApiServer.gatewayApiCrd();
+    gatewayApi.getMetadata().setManagedFields(null);
+    client.resource(gatewayApi).fieldManager("ferry-local").forceConflicts().serverSideApply();
   }
 
   /** A real API server refuses objects in a namespace that does not exist; the embedded one does not care. */
@@ -301,6 +314,11 @@ public final class LocalMode implements AutoCloseable {
   }
 
   /** The map from Service addresses to local ports (FERRY_LOCAL_SERVICES of every local process). */
+  /** The local gateway's port: requests sent there are routed by the HTTPRoutes. */
+  public int gatewayPort() {
+    return gateway.port();
+  }
+
   public Path servicesFile() {
     return stateDir.resolve("services.json");
   }
@@ -415,7 +433,7 @@ public final class LocalMode implements AutoCloseable {
     if (serviceMapTimer != null) {
       serviceMapTimer.shutdownNow();
     }
-    for (AutoCloseable part : new AutoCloseable[] {http, view, jobs, gc, deployments, cronJobs, operator, servers, node}) {
+    for (AutoCloseable part : new AutoCloseable[] {gateway, http, view, jobs, gc, deployments, cronJobs, operator, servers, node}) {
       try {
         if (part != null) {
           part.close();

@@ -14,6 +14,7 @@ import dev.ferry.pipeline.StepResult;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -52,9 +53,17 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
   private final EventRecorder events;
   private final dev.ferry.metrics.FerryMetrics metrics;
   private final dev.ferry.kube.ChildApplier children;
+  private final java.util.function.BooleanSupplier gatewayApi;
 
   public ModelDeploymentReconciler(KubernetesClient client, FerryConfig config, Clock clock, AnalysisRunner analysis,
       dev.ferry.metrics.FerryMetrics metrics) {
+    this(client, config, clock, analysis, metrics, new GatewayApi(client, clock));
+  }
+
+  /** {@code gatewayApi}: whether the cluster serves HTTPRoutes now (asked before each plan). */
+  public ModelDeploymentReconciler(KubernetesClient client, FerryConfig config, Clock clock, AnalysisRunner analysis,
+      dev.ferry.metrics.FerryMetrics metrics, java.util.function.BooleanSupplier gatewayApi) {
+    this.gatewayApi = gatewayApi;
     this.metrics = metrics;
     this.client = client;
     this.config = config;
@@ -62,7 +71,10 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     this.analysis = analysis;
     this.events = new EventRecorder(client, "ferry-modeldeployment", clock);
     this.children = new dev.ferry.kube.ChildApplier(client);
+    this.routes = new RouteWriter(client, clock);
   }
+
+  private final RouteWriter routes;
 
   @Override
   public List<EventSource<?, ModelDeployment>> prepareEventSources(EventSourceContext<ModelDeployment> context) {
@@ -84,8 +96,12 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                 && Objects.equals(md.getMetadata().getNamespace(), v.getMetadata().getNamespace()))
                 .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .build();
+    var autoscalers = InformerEventSourceConfiguration.from(HorizontalPodAutoscaler.class, ModelDeployment.class)
+        .withLabelSelector(managed).withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(ModelDeployment.class))
+        .build();
     return List.of(new InformerEventSource<>(deployments, context), new InformerEventSource<>(services, context),
-        new InformerEventSource<>(jobs, context), new InformerEventSource<>(versions, context));
+        new InformerEventSource<>(jobs, context), new InformerEventSource<>(versions, context),
+        new InformerEventSource<>(autoscalers, context));
   }
 
   @Override
@@ -126,28 +142,45 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
     List<RolloutPlanner.AnalysisResult> measured = RolloutPlanner.analysisDue(md, now) ? measure(md) : List.of();
     var smokeDeadline = new java.util.concurrent.atomic.AtomicReference<Instant>();
+    boolean routable = md.getSpec().traffic != null && gatewayApi.getAsBoolean();
     var plan = RolloutPlanner.plan(new RolloutPlanner.Observed(md, versions, states, smokeOutcome(md, context, smokeDeadline),
-        measured, now));
+        measured, now, routable));
 
     Map<Long, ModelVersion> byNumber = versions.stream()
         .collect(Collectors.toMap(v -> v.getSpec().version, Function.identity(), (a, b) -> a));
     plan.deployments().forEach((version, desired) -> Optional.ofNullable(byNumber.get(version)).ifPresent(mv ->
         applyDeployment(ServingBuilders.deployment(md, mv, desired.replicas(), desired.track(),
-            config.ferryImage()),
-            deployments.get(version))));
-    List<Long> onProduction = plan.deployments().entrySet().stream()
-        .filter(e -> ServingBuilders.PRODUCTION.equals(e.getValue().track()) && e.getValue().replicas() > 0)
-        .map(Map.Entry::getKey).sorted().toList();
+            config.ferryImage()), deployments.get(version), desired.autoscale())));
+    applyAutoscalers(md, plan, context);
+    // Routed: the production Service selects what the route sends the default requests to, so
+    // callers inside the cluster reach the same versions; else the versions on the production track.
+    List<Long> onProduction = plan.route().map(r -> r.weights().keySet().stream().sorted().toList())
+        .orElseGet(() -> plan.deployments().entrySet().stream()
+            .filter(e -> ServingBuilders.PRODUCTION.equals(e.getValue().track()) && e.getValue().replicas() > 0)
+            .map(Map.Entry::getKey).sorted().toList());
     applyService(ServingBuilders.productionService(md, onProduction), context);
     if (plan.stagingVersion() != null) {
       applyService(ServingBuilders.stagingService(md, plan.stagingVersion()), context);
     }
-    // Only once the Services select what stays: a version that leaves never has traffic sent to it.
+    if (routable) {
+      plan.deployments().keySet().forEach(v -> applyService(TrafficBuilders.versionService(md, v), context));
+      plan.route().flatMap(route -> routes.apply(md, route)).ifPresent(problem -> {
+        plan.status().traffic.message = problem;
+        if (problem.contains("does not know the kind") && gatewayApi instanceof GatewayApi discovered) {
+          discovered.forget();
+        }
+      });
+    }
+    // Only once the Services and the route select what stays: a version that leaves never has traffic sent to it.
     deployments.forEach((version, existing) -> {
       if (!plan.deployments().containsKey(version)) {
         client.resource(existing).delete();
       }
     });
+    deleteVersionServices(md, routable ? plan.deployments().keySet() : java.util.Set.of(), context);
+    if (!routable) {
+      deleteOwnedRoute(md);
+    }
     if (plan.smokeVersion() != null) {
       Job desired = desiredSmokeJob(md, plan.status(), plan.smokeVersion());
       children.applyImmutable(desired, existingJob(context, desired.getMetadata().getName()).orElse(null));
@@ -157,7 +190,10 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     // A smoke pod that cannot start changes nothing Ferry watches: look again when its deadline is due.
     Optional<java.time.Duration> smokeDue = Optional.ofNullable(smokeDeadline.get())
         .map(t -> java.time.Duration.between(now, t).plusMillis(500));
-    return Stream.of(plan.lookAgainIn(), smokeDue).flatMap(Optional::stream).min(java.time.Duration::compareTo)
+    // The traffic mode follows the Gateway API's CRDs being installed or removed: ask again in a while.
+    Optional<java.time.Duration> recheck = md.getSpec().traffic == null ? Optional.empty()
+        : Optional.of(GatewayApi.RECHECK);
+    return Stream.of(plan.lookAgainIn(), smokeDue, recheck).flatMap(Optional::stream).min(java.time.Duration::compareTo)
         .map(control::rescheduleAfter).orElse(control);
   }
 
@@ -196,7 +232,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
   /** Measures every analysis metric of the canary, its query bound to this canary and the stable version. */
   private List<RolloutPlanner.AnalysisResult> measure(ModelDeployment md) {
-    var args = AnalysisQueries.arguments(md, md.getStatus().canary.version, md.getStatus().productionVersion);
+    long candidate = md.getStatus().canary != null ? md.getStatus().canary.version : md.getStatus().shadow.version;
+    var args = AnalysisQueries.arguments(md, candidate, md.getStatus().productionVersion);
     List<RolloutPlanner.AnalysisResult> results = new ArrayList<>();
     for (MetricCheck check : md.getSpec().rollout.analysis.metrics) {
       results.add(analysis.check(AnalysisQueries.bind(check, args)));
@@ -262,9 +299,72 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         state == StepOutcome.JobState.Succeeded ? "Passed" : "Failed", message));
   }
 
-  /** Brings the version's Deployment to exactly its desired state; no write when it is there already. */
-  private void applyDeployment(Deployment desired, Deployment existing) {
-    children.apply(desired, existing);
+  /**
+   * Brings the version's Deployment to exactly its desired state; no write when it is there
+   * already. An autoscaled one keeps the replicas its autoscaler chose within the plan's bounds.
+   */
+  private void applyDeployment(Deployment desired, Deployment existing, RolloutPlanner.Autoscale autoscale) {
+    if (autoscale == null) {
+      children.apply(desired, existing);
+    } else {
+      children.applyAutoscaled(desired, existing, autoscale.minReplicas(), autoscale.maxReplicas());
+    }
+  }
+
+  /** One autoscaler per autoscaled Deployment of the plan; the others' autoscalers go. */
+  private void applyAutoscalers(ModelDeployment md, RolloutPlanner.Plan plan, Context<ModelDeployment> context) {
+    Map<String, HorizontalPodAutoscaler> existing = context.getSecondaryResources(HorizontalPodAutoscaler.class)
+        .stream().collect(Collectors.toMap(h -> h.getMetadata().getName(), Function.identity(), (a, b) -> a));
+    java.util.Set<String> wanted = new java.util.HashSet<>();
+    plan.deployments().forEach((version, desired) -> {
+      if (desired.autoscale() != null) {
+        HorizontalPodAutoscaler hpa = TrafficBuilders.autoscaler(md, version, desired.autoscale());
+        wanted.add(hpa.getMetadata().getName());
+        children.apply(hpa, existing.get(hpa.getMetadata().getName()));
+      }
+    });
+    existing.forEach((name, hpa) -> {
+      if (!wanted.contains(name)) {
+        client.resource(hpa).delete();
+      }
+    });
+  }
+
+  /**
+   * The route this deployment wrote while it was routed, once it no longer is (spec.traffic removed,
+   * or the Gateway API gone): an owned route is deleted; a managed one is left to its owner.
+   */
+  private void deleteOwnedRoute(ModelDeployment md) {
+    var was = md.getStatus() == null ? null : md.getStatus().traffic;
+    if (was == null || !RolloutPlanner.GATEWAY_API.equals(was.mode) || was.route == null
+        || md.getSpec().traffic != null && md.getSpec().traffic.httpRoute != null) {
+      return;
+    }
+    try {
+      var route = client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class)
+          .inNamespace(md.getMetadata().getNamespace()).withName(was.route).get();
+      if (route != null && route.getMetadata().getOwnerReferences() != null && route.getMetadata()
+          .getOwnerReferences().stream().anyMatch(o -> o.getUid().equals(md.getMetadata().getUid()))) {
+        client.resource(route).delete();
+      }
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  /** Deletes the per-version Services of versions that no longer run (or all of them when not routed). */
+  private void deleteVersionServices(ModelDeployment md, java.util.Set<Long> keep, Context<ModelDeployment> context) {
+    for (Service service : context.getSecondaryResources(Service.class)) {
+      String version = service.getMetadata().getLabels() == null ? null
+          : service.getMetadata().getLabels().get(Ferry.LABEL_VERSION);
+      if (version != null && version.matches("\\d{1,18}")
+          && service.getMetadata().getName().equals(TrafficBuilders.versionServiceName(md, Long.parseLong(version)))
+          && !keep.contains(Long.parseLong(version))) {
+        client.resource(service).delete();
+      }
+    }
   }
 
   private void applyService(Service desired, Context<ModelDeployment> context) {

@@ -64,13 +64,40 @@ public final class RolloutPlanner {
   public record AnalysisResult(String metric, boolean passed, String message) {
   }
 
-  /** What is observed. */
+  /** What is observed; {@code gatewayApi}: the cluster serves the Gateway API's HTTPRoute kind. */
   public record Observed(ModelDeployment md, List<ModelVersion> versions, Map<Long, DeploymentState> deployments,
-      Optional<SmokeOutcome> smoke, List<AnalysisResult> analysis, Instant now) {
+      Optional<SmokeOutcome> smoke, List<AnalysisResult> analysis, Instant now, boolean gatewayApi) {
+    public Observed(ModelDeployment md, List<ModelVersion> versions, Map<Long, DeploymentState> deployments,
+        Optional<SmokeOutcome> smoke, List<AnalysisResult> analysis, Instant now) {
+      this(md, versions, deployments, smoke, analysis, now, false);
+    }
   }
 
-  /** Desired replicas and track of one version's Deployment. */
-  public record Desired(int replicas, String track) {
+  /** The bounds a HorizontalPodAutoscaler keeps a Deployment's replicas in. */
+  public record Autoscale(int minReplicas, int maxReplicas) {
+  }
+
+  /**
+   * Desired replicas and track of one version's Deployment. With {@code autoscale} the replicas are
+   * the observed ones kept within its bounds: Ferry writes them only to lift a Deployment to the
+   * minimum a rollout step needs, which the autoscaler would do as well.
+   */
+  public record Desired(int replicas, String track, Autoscale autoscale) {
+    public Desired(int replicas, String track) {
+      this(replicas, track, null);
+    }
+  }
+
+  /** Requests whose header has a value go to one version, whatever the weights. */
+  public record HeaderTarget(String header, String value, long version) {
+  }
+
+  /**
+   * Per-request routing (GatewayAPI mode): percent of requests per version (summing to 100), the
+   * version that a share of production's requests is mirrored to, and header routes.
+   */
+  public record Route(Map<Long, Integer> weights, Long mirrorVersion, Integer mirrorPercent,
+      List<HeaderTarget> headers) {
   }
 
   /** A note for a Kubernetes Event. */
@@ -80,18 +107,26 @@ public final class RolloutPlanner {
   /** What should be. */
   public record Plan(ModelDeploymentStatus status, Map<Long, Desired> deployments, Long stagingVersion,
       Long smokeVersion, Map<Long, Stage> stages, Map<Long, String> rejections, List<Note> events,
-      Optional<Duration> lookAgainIn) {
+      Optional<Duration> lookAgainIn, Optional<Route> route) {
   }
 
-  /** Whether a canary in progress needs a measurement now (the reconciler only queries Prometheus then). */
+  public static final String GATEWAY_API = "GatewayAPI";
+  public static final String REPLICA_RATIO = "ReplicaRatio";
+
+  /**
+   * Whether a canary or shadow in progress needs a measurement now (the reconciler only queries
+   * Prometheus then).
+   */
   public static boolean analysisDue(ModelDeployment md, Instant now) {
     ModelDeploymentStatus status = md.getStatus();
-    if (status == null || status.canary == null || status.canary.stepStartedAt == null
+    boolean canaryPausing = status != null && status.canary != null && status.canary.stepStartedAt != null;
+    boolean shadowing = status != null && status.shadow != null && status.shadow.startedAt != null;
+    if (status == null || !(canaryPausing || shadowing)
         || md.getSpec().rollout == null || md.getSpec().rollout.analysis == null
         || md.getSpec().rollout.analysis.metrics == null || md.getSpec().rollout.analysis.metrics.isEmpty()) {
       return false;
     }
-    Instant last = Times.parse(status.canary.lastAnalysisAt);
+    Instant last = Times.parse(canaryPausing ? status.canary.lastAnalysisAt : status.shadow.lastAnalysisAt);
     return last == null || !now.isBefore(last.plus(ANALYSIS_INTERVAL));
   }
 
@@ -131,6 +166,17 @@ public final class RolloutPlanner {
     return Math.max(1, Math.min(replicas, (int) Math.ceil(replicas * weight / 100.0)));
   }
 
+  /**
+   * Replicas a canary needs beside a stable version that keeps its own (autoscaled) replicas, so
+   * that the canary holds {@code weight} percent of all: c / (stable + c) >= weight / 100.
+   */
+  static int canaryBeside(int stable, int weight) {
+    if (weight >= 100) {
+      return stable;
+    }
+    return Math.max(1, (int) Math.ceil(stable * (double) weight / (100 - weight)));
+  }
+
   /** One planning pass; mutable state kept in one place. */
   private static final class Planning {
     private final Observed in;
@@ -148,6 +194,10 @@ public final class RolloutPlanner {
     private Long stagingVersion;
     private Long smokeVersion;
     private Duration lookAgain;
+    /** Per-request routing is in force: spec.traffic is set and the cluster has the Gateway API. */
+    private final boolean routed;
+    /** In a rollback to a version that scales up first, the version that keeps the requests meanwhile. */
+    private Long holdsTraffic;
 
     Planning(Observed in) {
       this.in = in;
@@ -157,6 +207,7 @@ public final class RolloutPlanner {
           .orElseGet(ModelDeploymentStatus::new);
       this.generation = md.getMetadata().getGeneration() == null ? 0 : md.getMetadata().getGeneration();
       this.now = in.now();
+      this.routed = spec.traffic != null && in.gatewayApi();
     }
 
     Plan run() {
@@ -175,8 +226,173 @@ public final class RolloutPlanner {
       stagingVersion = status.stagingVersion;
       reportIgnoredRequests();
       trimHistory();
+      Optional<Route> route = route();
+      reportTraffic(route);
       return new Plan(status, deployments, stagingVersion, smokeVersion, stages, rejections, events,
-          Optional.ofNullable(lookAgain));
+          Optional.ofNullable(lookAgain), route);
+    }
+
+    /**
+     * The HTTPRoute's content from where the pass left things: the stable version keeps what the
+     * canary does not take; a version in a rollback that is still scaling up gets nothing yet.
+     */
+    private Optional<Route> route() {
+      if (!routed) {
+        return Optional.empty();
+      }
+      Long production = status.productionVersion;
+      Long serving = holdsTraffic != null ? holdsTraffic : production;
+      Map<Long, Integer> weights = new LinkedHashMap<>();
+      Long candidate = status.candidateVersion;
+      int w = candidate == null || !deployments.containsKey(candidate) ? 0 : routedCanaryWeight();
+      if (serving != null && w > 0) {
+        if (w < 100) {
+          weights.put(serving, 100 - w);
+        }
+        weights.put(candidate, w);
+      } else if (serving != null) {
+        weights.put(serving, 100);
+      }
+      if (weights.isEmpty()) {
+        return Optional.empty();
+      }
+      Long mirror = null;
+      Integer percent = null;
+      if (status.shadow != null && status.shadow.startedAt != null && candidate != null
+          && deployments.containsKey(candidate)) {
+        mirror = candidate;
+        percent = status.shadow.percent;
+      }
+      List<HeaderTarget> headers = new ArrayList<>();
+      for (var header : spec.traffic.headerRoutes == null ? List.<dev.ferry.api.v1alpha1.TrafficSpec.HeaderRoute>of()
+          : spec.traffic.headerRoutes) {
+        Long target = switch (header.target == null ? dev.ferry.api.v1alpha1.TrafficSpec.HeaderRoute.Target.Production
+            : header.target) {
+          case Candidate -> candidate;
+          case Staging -> status.stagingVersion;
+          case Production -> serving;
+        };
+        if (target == null || !deployments.containsKey(target)) {
+          target = serving; // nothing of that role runs now: the header is answered by production
+        }
+        headers.add(new HeaderTarget(header.header, header.value, target));
+      }
+      return Optional.of(new Route(weights, mirror, percent, headers));
+    }
+
+    /**
+     * The candidate's share of requests: a step's weight once its replicas are ready, the step
+     * before's while a larger step scales up, the last step's while promoting.
+     */
+    private int routedCanaryWeight() {
+      Canary c = status.canary;
+      if (c == null || c.weight == null) {
+        return 0;
+      }
+      if (c.stepStartedAt != null || "Promoting".equals(status.phase)) {
+        return Math.min(100, c.weight);
+      }
+      var steps = spec.rollout == null ? null : spec.rollout.steps;
+      return c.step == null || c.step == 0 || steps == null || c.step > steps.size() ? 0
+          : Math.min(100, steps.get(c.step - 1).weight);
+    }
+
+    /** status.traffic: the mode in force, why, and who gets what share. */
+    private void reportTraffic(Optional<Route> route) {
+      ModelDeploymentStatus.Traffic traffic = new ModelDeploymentStatus.Traffic();
+      if (routed) {
+        traffic.mode = GATEWAY_API;
+        traffic.route = TrafficBuilders.routeName(md);
+        traffic.message = "per-request weights" + (spec.rollout != null && spec.rollout.shadow != null
+            ? ", mirrors" : "") + (spec.traffic.headerRoutes == null || spec.traffic.headerRoutes.isEmpty() ? ""
+            : " and header routes") + " in HTTPRoute " + traffic.route;
+        route.ifPresent(r -> {
+          r.weights().forEach((version, weight) -> {
+            ModelDeploymentStatus.Backend backend = new ModelDeploymentStatus.Backend();
+            backend.version = version;
+            backend.service = TrafficBuilders.versionServiceName(md, version);
+            backend.weight = weight;
+            traffic.backends.add(backend);
+          });
+          traffic.mirrorVersion = r.mirrorVersion();
+          traffic.mirrorPercent = r.mirrorPercent();
+        });
+      } else {
+        traffic.mode = REPLICA_RATIO;
+        traffic.message = spec.traffic == null
+            ? "no spec.traffic: the production Service spreads requests over the pods of the versions on it, so a"
+                + " canary's share is its share of replicas"
+            : "spec.traffic asks for per-request routing, but this cluster does not serve the Gateway API's"
+                + " HTTPRoute (gateway.networking.k8s.io/v1): the canary is a share of replicas"
+                + (spec.rollout != null && spec.rollout.shadow != null ? " and rollout.shadow is skipped" : "")
+                + " until it is installed";
+        int total = deployments.entrySet().stream()
+            .filter(e -> ServingBuilders.PRODUCTION.equals(e.getValue().track())).mapToInt(e -> e.getValue().replicas())
+            .sum();
+        deployments.forEach((version, desired) -> {
+          if (ServingBuilders.PRODUCTION.equals(desired.track()) && desired.replicas() > 0 && total > 0) {
+            ModelDeploymentStatus.Backend backend = new ModelDeploymentStatus.Backend();
+            backend.version = version;
+            backend.service = md.getMetadata().getName();
+            backend.weight = (int) Math.round(100.0 * desired.replicas() / total);
+            traffic.backends.add(backend);
+          }
+        });
+      }
+      status.traffic = traffic;
+    }
+
+    /** The size production runs at: the stable version's observed replicas when autoscaled, else spec.replicas. */
+    private int productionSize(Long production) {
+      if (spec.autoscaling == null) {
+        return replicas();
+      }
+      DeploymentState state = production == null ? null : in.deployments().get(production);
+      return clamp(state == null ? replicas() : state.replicas(), minReplicas(), maxReplicas());
+    }
+
+    private int minReplicas() {
+      return spec.autoscaling.minReplicas == null ? 1 : spec.autoscaling.minReplicas;
+    }
+
+    private int maxReplicas() {
+      return spec.autoscaling.maxReplicas == null ? Math.max(minReplicas(), replicas()) : spec.autoscaling.maxReplicas;
+    }
+
+    private static int clamp(int value, int min, int max) {
+      return Math.max(min, Math.min(max, value));
+    }
+
+    /** The stable version: all of spec.replicas, or under an autoscaler whatever it chose within its bounds. */
+    private Desired stableDesired(long version) {
+      if (spec.autoscaling == null) {
+        return new Desired(replicas(), ServingBuilders.PRODUCTION);
+      }
+      DeploymentState state = in.deployments().get(version);
+      int current = state == null || state.replicas() == 0 ? replicas() : state.replicas();
+      return new Desired(clamp(current, minReplicas(), maxReplicas()), ServingBuilders.PRODUCTION,
+          new Autoscale(minReplicas(), maxReplicas()));
+    }
+
+    /**
+     * A version on the production track that needs at least {@code needed} replicas now (a canary
+     * step, a promotion). Under an autoscaler that is its minimum; it may scale further up.
+     */
+    private Desired growingDesired(long version, int needed) {
+      if (spec.autoscaling == null) {
+        return new Desired(needed, ServingBuilders.PRODUCTION);
+      }
+      int floor = clamp(needed, 1, maxReplicas());
+      DeploymentState state = in.deployments().get(version);
+      int current = state == null || !ServingBuilders.PRODUCTION.equals(state.track()) ? floor : state.replicas();
+      return new Desired(clamp(current, floor, maxReplicas()), ServingBuilders.PRODUCTION,
+          new Autoscale(floor, maxReplicas()));
+    }
+
+    /** Readiness a stable version must show: all its replicas, or under an autoscaler its minimum. */
+    private int readyFloor(Desired desired) {
+      return desired.autoscale() == null ? desired.replicas()
+          : Math.min(desired.replicas(), desired.autoscale().minReplicas());
     }
 
     /** How long a replaced production version stays warm: rollout.scaleDownDelaySeconds, default 600 s. */
@@ -278,6 +494,7 @@ public final class RolloutPlanner {
     private void stable(Long production) {
       status.candidateVersion = null;
       status.canary = null;
+      status.shadow = null;
       status.smokeTest = null;
       status.phaseSince = null;
       if (production == null) {
@@ -292,7 +509,8 @@ public final class RolloutPlanner {
         Conditions.set(status, AWAITING_APPROVAL, Conditions.FALSE, "NoCandidate", "", generation, now);
         return;
       }
-      deployments.put(production, new Desired(replicas(), ServingBuilders.PRODUCTION));
+      Desired stableDesired = stableDesired(production);
+      deployments.put(production, stableDesired);
       stages.put(production, Stage.Production);
       keepPreviousWarm(production);
       if (status.stagingVersion == null) {
@@ -300,14 +518,15 @@ public final class RolloutPlanner {
       }
       boolean rollingBack = !status.history.isEmpty() && "RolledBack".equals(status.history.get(0).outcome)
           && ("RolledBack".equals(status.phase) || "RollingBack".equals(status.phase));
-      if (!ready(production, replicas())) {
+      if (!ready(production, readyFloor(stableDesired))) {
         // A rollback to a version that was no longer warm: it scales up first, and says so.
         status.phase = rollingBack ? "RollingBack" : "Stable";
         Conditions.set(status, Conditions.READY, Conditions.FALSE, "NotReady", "v" + production + ": "
             + readyText(production) + " replicas ready", generation, now);
         if (rollingBack) {
           // The version rolled back from keeps the traffic until its successor can take it.
-          deployments.put(status.history.get(0).version, new Desired(replicas(), ServingBuilders.PRODUCTION));
+          holdsTraffic = status.history.get(0).version;
+          deployments.put(holdsTraffic, stableDesired(holdsTraffic));
           Conditions.set(status, PROGRESSING, Conditions.TRUE, "RollingBack", "v" + production + " scaling up to take"
               + " production back: " + readyText(production) + " replicas ready", generation, now);
           return;
@@ -355,13 +574,14 @@ public final class RolloutPlanner {
       if (!Long.valueOf(candidate).equals(status.candidateVersion)) {
         status.candidateVersion = candidate;
         status.canary = null;
+        status.shadow = null;
         status.smokeTest = null;
         status.phase = null;
         note("Normal", "Candidate", "v" + candidate + " is the candidate; deploying it to staging");
       }
       Conditions.set(status, AWAITING_APPROVAL, Conditions.FALSE, "NotYet", "", generation, now);
       if (production != null) {
-        deployments.put(production, new Desired(replicas(), ServingBuilders.PRODUCTION));
+        deployments.put(production, stableDesired(production));
         stages.put(production, Stage.Production);
         Conditions.set(status, Conditions.READY, Conditions.TRUE, "Serving", "v" + production + " serves production",
             generation, now);
@@ -370,7 +590,8 @@ public final class RolloutPlanner {
             + " is on its way to production", generation, now);
       }
 
-      boolean inRollout = "Canary".equals(status.phase) || "Promoting".equals(status.phase);
+      boolean inRollout = "Shadow".equals(status.phase) || "Canary".equals(status.phase)
+          || "Promoting".equals(status.phase);
       if (!inRollout) {
         keepPreviousWarm(production);
         if (!staged(production, candidate, version)) {
@@ -454,6 +675,11 @@ public final class RolloutPlanner {
 
     private void rollout(Long production, long candidate) {
       ModelDeploymentSpec.Rollout rollout = spec.rollout;
+      boolean shadowWanted = production != null && rollout != null && rollout.shadow != null && routed
+          && !"Canary".equals(status.phase) && !"Promoting".equals(status.phase);
+      if (shadowWanted && !shadow(production, candidate)) {
+        return;
+      }
       boolean canary = production != null && rollout != null && rollout.strategy == Strategy.Canary
           && rollout.steps != null && !rollout.steps.isEmpty();
       if (!canary || "Promoting".equals(status.phase)) {
@@ -470,10 +696,7 @@ public final class RolloutPlanner {
       Canary c = status.canary;
       var step = rollout.steps.get(c.step);
       c.weight = step.weight;
-      int onCandidate = canaryReplicas(replicas(), step.weight);
-      deployments.put(candidate, new Desired(onCandidate, ServingBuilders.PRODUCTION));
-      deployments.put(production, new Desired(replicas() - onCandidate, ServingBuilders.PRODUCTION));
-      stages.put(candidate, Stage.Canary);
+      int onCandidate = sizeCanary(production, candidate, step.weight);
       progressing("Canary", "v" + candidate + " at " + step.weight + "% (step " + (c.step + 1) + " of "
           + rollout.steps.size() + ")");
       if (c.stepStartedAt == null) {
@@ -492,6 +715,9 @@ public final class RolloutPlanner {
         if (!result.passed()) {
           c.analysisFailures = (c.analysisFailures == null ? 0 : c.analysisFailures) + 1;
         }
+      }
+      if (c.step == 0 && c.stepStartedAt != null && status.shadow != null) {
+        status.shadow = null; // the shadow's mirror ends when the first canary step holds
       }
       int failureLimit = rollout.analysis == null || rollout.analysis.failureLimit == null ? 0
           : rollout.analysis.failureLimit;
@@ -518,6 +744,90 @@ public final class RolloutPlanner {
       recreate(production, candidate);
     }
 
+    /**
+     * Sizes the canary for a step and returns its replicas. Replica ratio: the canary takes its
+     * share of spec.replicas from the stable version; beside an autoscaled stable version it is
+     * sized so its share of all pods is the weight. Gateway API: the route sets the share, so the
+     * stable version keeps its replicas and the canary gets the weight's share of them.
+     */
+    private int sizeCanary(long production, long candidate, int weight) {
+      int onCandidate;
+      if (routed) {
+        onCandidate = canaryReplicas(productionSize(production), weight);
+        deployments.put(production, stableDesired(production));
+      } else if (spec.autoscaling != null) {
+        onCandidate = Math.min(maxReplicas(), canaryBeside(productionSize(production), weight));
+        deployments.put(production, stableDesired(production));
+      } else {
+        onCandidate = canaryReplicas(replicas(), weight);
+        deployments.put(production, new Desired(replicas() - onCandidate, ServingBuilders.PRODUCTION));
+      }
+      deployments.put(candidate, growingDesired(candidate, onCandidate));
+      stages.put(candidate, Stage.Canary);
+      return onCandidate;
+    }
+
+    /**
+     * The shadow rollout (GatewayAPI mode): the candidate, sized for its mirrored share, gets a
+     * copy of that share of production's requests while production answers them, for the pause,
+     * with the canary's analysis. True once it is over and passed.
+     */
+    private boolean shadow(long production, long candidate) {
+      var shadowSpec = spec.rollout.shadow;
+      if (status.shadow == null || !Long.valueOf(candidate).equals(status.shadow.version)) {
+        status.shadow = new ModelDeploymentStatus.Shadow();
+        status.shadow.version = candidate;
+        note("Normal", "ShadowStarted", "v" + candidate + " gets a copy of " + shadowSpec.percent
+            + "% of production's requests; its answers are discarded");
+      }
+      ModelDeploymentStatus.Shadow sh = status.shadow;
+      sh.percent = shadowSpec.percent;
+      enterPhase("Shadow");
+      int onCandidate = canaryReplicas(productionSize(production), shadowSpec.percent);
+      deployments.put(production, stableDesired(production));
+      deployments.put(candidate, growingDesired(candidate, onCandidate));
+      stages.put(candidate, Stage.Canary);
+      progressing("Shadow", "v" + candidate + " shadows " + shadowSpec.percent + "% of production's requests");
+      if (sh.startedAt == null) {
+        if (!ready(candidate, onCandidate)) {
+          if (pastDeadline()) {
+            reject(production, candidate, "v" + candidate + " did not become ready for its shadow rollout");
+          }
+          return false;
+        }
+        sh.startedAt = Times.format(now);
+      }
+      for (AnalysisResult result : in.analysis()) {
+        sh.lastAnalysisAt = Times.format(now);
+        sh.lastAnalysis = result.message();
+        if (!result.passed()) {
+          sh.analysisFailures = (sh.analysisFailures == null ? 0 : sh.analysisFailures) + 1;
+        }
+      }
+      var analysis = spec.rollout.analysis;
+      int failureLimit = analysis == null || analysis.failureLimit == null ? 0 : analysis.failureLimit;
+      if (sh.analysisFailures != null && sh.analysisFailures > failureLimit) {
+        reject(production, candidate, "analysis of the shadow failed " + sh.analysisFailures + " time(s) (failureLimit "
+            + failureLimit + "): " + sh.lastAnalysis);
+        return false;
+      }
+      Instant end = Times.parse(sh.startedAt).plus(duration(shadowSpec.pause));
+      if (now.isBefore(end)) {
+        lookAgainIn(analysis != null && analysis.metrics != null && !analysis.metrics.isEmpty()
+            ? min(Duration.between(now, end), ANALYSIS_INTERVAL) : Duration.between(now, end).plusMillis(200));
+        return false;
+      }
+      note("Normal", "ShadowPassed", "v" + candidate + " shadowed production for " + shadowSpec.pause);
+      boolean canary = spec.rollout.strategy == Strategy.Canary && spec.rollout.steps != null
+          && !spec.rollout.steps.isEmpty();
+      if (!canary) {
+        status.shadow = null;
+      }
+      // A canary's first step ends the mirror once it holds; a promotion (Recreate) ends it now.
+      status.phaseSince = Times.format(now);
+      return true;
+    }
+
     private static Duration min(Duration a, Duration b) {
       return a.compareTo(b) <= 0 ? a : b;
     }
@@ -527,8 +837,13 @@ public final class RolloutPlanner {
       if (!"Promoting".equals(status.phase)) {
         enterPhase("Promoting");
       }
-      deployments.put(candidate, new Desired(replicas(), ServingBuilders.PRODUCTION));
-      if (production != null && status.canary != null && status.canary.weight != null) {
+      int size = productionSize(production);
+      Desired whole = growingDesired(candidate, size);
+      deployments.put(candidate, whole);
+      if (production != null && (routed || spec.autoscaling != null)) {
+        // Requests (routed) or its own autoscaler decide the stable version's load until the candidate is whole.
+        deployments.put(production, stableDesired(production));
+      } else if (production != null && status.canary != null && status.canary.weight != null) {
         // After a canary, production keeps its last step's share until the candidate is whole.
         deployments.put(production, new Desired(replicas() - canaryReplicas(replicas(), status.canary.weight),
             ServingBuilders.PRODUCTION));
@@ -536,7 +851,7 @@ public final class RolloutPlanner {
       // Production only once promotion completes: until then it is still the canary (or staged).
       stages.put(candidate, status.canary != null ? Stage.Canary : Stage.Staging);
       progressing("Promoting", "v" + candidate + " taking all production traffic");
-      if (!ready(candidate, replicas())) {
+      if (!ready(candidate, size)) {
         if (pastDeadline()) {
           if (production == null) {
             reject(null, candidate, "v" + candidate + " did not become ready within " + spec.progressDeadlineSeconds
@@ -564,6 +879,8 @@ public final class RolloutPlanner {
       status.productionSince = Times.format(now);
       status.candidateVersion = null;
       status.canary = null;
+      status.shadow = null;
+      deployments.put(candidate, stableDesired(candidate));
       status.phase = "Stable";
       status.phaseSince = null;
       status.stagingVersion = candidate;
@@ -584,8 +901,9 @@ public final class RolloutPlanner {
     private void reject(Long production, long candidate, String why) {
       deployments.remove(candidate);
       if (production != null) {
-        deployments.put(production, new Desired(replicas(), ServingBuilders.PRODUCTION));
+        deployments.put(production, stableDesired(production));
       }
+      status.shadow = null;
       if (!status.rejectedVersions.contains(candidate)) {
         status.rejectedVersions.add(candidate);
       }
@@ -628,6 +946,7 @@ public final class RolloutPlanner {
       }
       status.candidateVersion = null;
       status.canary = null;
+      status.shadow = null;
       status.smokeTest = null;
       status.rejectedVersions.add(production);
       rejections.put(production, "rolled back on request (" + request + ")");
@@ -690,6 +1009,7 @@ public final class RolloutPlanner {
       status.rejectedVersions.remove(Long.valueOf(number));
       status.candidateVersion = number;
       status.canary = null;
+      status.shadow = null;
       status.smokeTest = null;
       status.phase = null;
       status.phaseSince = null;

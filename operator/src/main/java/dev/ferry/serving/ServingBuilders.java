@@ -200,7 +200,7 @@ public final class ServingBuilders {
     return service(md, stagingServiceName(md), selector);
   }
 
-  private static Service service(ModelDeployment md, String name, Map<String, String> selector) {
+  static Service service(ModelDeployment md, String name, Map<String, String> selector) {
     return new ServiceBuilder()
         .withNewMetadata().withName(name).withNamespace(md.getMetadata().getNamespace())
           .withLabels(labels(md)).withOwnerReferences(owner(md)).endMetadata()

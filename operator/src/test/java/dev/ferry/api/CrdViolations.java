@@ -60,6 +60,11 @@ final class CrdViolations {
       Map.entry("features[].name must be unique", "{features: [{name: a}, {name: a}]}"),
       Map.entry("values applies only to type category", "{name: a, type: string, values: [x]}"),
       Map.entry("min and max apply only to type number or integer", "{name: a, type: category, min: 0}"),
+      Map.entry("traffic needs exactly one of parentRefs (Ferry creates the HTTPRoute) or httpRoute (Ferry manages the"
+          + " rules of an existing one)", "{parentRefs: [{name: public}], httpRoute: churn}"),
+      Map.entry("minReplicas must not exceed maxReplicas", "{minReplicas: 5, maxReplicas: 2}"),
+      Map.entry("rollout.shadow mirrors requests through an HTTPRoute: it needs spec.traffic",
+          "{rollout: {shadow: {percent: 10}}, traffic: null}"),
       Map.entry("rollout.strategy Canary needs at least one rollout.steps entry",
           "{rollout: {strategy: Canary, steps: null}}"),
       Map.entry("uri must be pvc://claim/path, http(s)://..., s3://bucket/key, gs://bucket/key, file:/... or an absolute path", "\"ftp://host/data.csv\""),
@@ -238,7 +243,12 @@ final class CrdViolations {
     if (schema.has("maxItems")) {
       ArrayNode many = JSON.arrayNode();
       for (int i = 0; i <= schema.path("maxItems").asInt(); i++) {
-        many.addObject().put("name", "item-" + i);
+        // Each item valid on its own (and distinct by name where items have one), so only the count is wrong.
+        JsonNode item = minimal(schema.path("items"));
+        if (item instanceof ObjectNode object && schema.path("items").path("properties").has("name")) {
+          object.put("name", "item-" + i);
+        }
+        many.add(item);
       }
       out.add(value(kind, path, pointer, "maxItems", many));
     }

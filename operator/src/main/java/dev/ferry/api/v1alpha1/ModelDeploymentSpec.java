@@ -15,6 +15,8 @@ import java.util.List;
 // rollout.strategy is optional (default Recreate): read it only behind has().
 @ValidationRule(value = "!has(self.rollout) || !has(self.rollout.strategy) || self.rollout.strategy != 'Canary' || (has(self.rollout.steps) && size(self.rollout.steps) > 0)",
     message = "rollout.strategy Canary needs at least one rollout.steps entry")
+@ValidationRule(value = "!has(self.rollout) || !has(self.rollout.shadow) || has(self.traffic)",
+    message = "rollout.shadow mirrors requests through an HTTPRoute: it needs spec.traffic")
 public class ModelDeploymentSpec {
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -40,6 +42,14 @@ public class ModelDeploymentSpec {
   @Max(1000)
   @JsonPropertyDescription("Production replicas, 1 to 1000. Default 2.")
   public Integer replicas = 2;
+
+  @JsonPropertyDescription("Autoscale production (and a canary) with a HorizontalPodAutoscaler; replicas is then"
+      + " only the size a new production version starts at.")
+  public AutoscalingSpec autoscaling;
+
+  @JsonPropertyDescription("Per-request traffic through the Gateway API (an HTTPRoute): canary weights of any percent,"
+      + " a shadow rollout, header routes. Without the Gateway API installed, the replica-ratio canary stays.")
+  public TrafficSpec traffic;
 
   @JsonPropertyDescription("The staging track a candidate runs on before production.")
   public Staging staging;
@@ -119,8 +129,11 @@ public class ModelDeploymentSpec {
   public static class Rollout {
     @JsonPropertyDescription("Recreate (switch all replicas at once) or Canary (step by step). Default Recreate.")
     public Strategy strategy = Strategy.Recreate;
-    @JsonPropertyDescription("Canary steps: the share of production replicas on the new version, and how long to hold it.")
+    @JsonPropertyDescription("Canary steps: the share of production requests (with spec.traffic and the Gateway API) or of production replicas (without) on the new version, and how long to hold it.")
     public List<CanaryStep> steps = new ArrayList<>();
+    @JsonPropertyDescription("Before the canary (or Recreate): mirror a share of production requests to the candidate,"
+        + " whose answers are discarded, for a while, checking rollout.analysis. Needs spec.traffic and the Gateway API.")
+    public TrafficSpec.Shadow shadow;
     @JsonPropertyDescription("Metrics checked during each pause; a failure aborts and rolls back.")
     public Analysis analysis;
     @Min(0)
@@ -137,7 +150,7 @@ public class ModelDeploymentSpec {
     @Required
     @Min(1)
     @Max(100)
-    @JsonPropertyDescription("Percent of production replicas on the new version.")
+    @JsonPropertyDescription("Percent of production requests (Gateway API) or replicas (replica ratio) on the new version.")
     public Integer weight;
     @Pattern("^([0-9]+(s|m|h))+$")
     @JsonPropertyDescription("How long to hold this weight, e.g. 30s, 5m, 1h. Default 1m.")

@@ -6,7 +6,7 @@ import java.util.List;
 
 /** Observed state of a ModelDeployment. */
 public class ModelDeploymentStatus extends FerryStatus {
-  @JsonPropertyDescription("Where the rollout stands: Waiting, Staging, SmokeTesting, AwaitingApproval, Canary, Promoting, Stable, RolledBack or RollingBack.")
+  @JsonPropertyDescription("Where the rollout stands: Waiting, Staging, SmokeTesting, AwaitingApproval, Shadow, Canary, Promoting, Stable, RolledBack or RollingBack.")
   public String phase;
   @JsonPropertyDescription("Version serving production traffic.")
   public Long productionVersion;
@@ -16,6 +16,10 @@ public class ModelDeploymentStatus extends FerryStatus {
   public Long candidateVersion;
   @JsonPropertyDescription("The canary in progress.")
   public Canary canary;
+  @JsonPropertyDescription("How requests reach the versions now.")
+  public Traffic traffic;
+  @JsonPropertyDescription("The shadow rollout in progress.")
+  public Shadow shadow;
   @JsonPropertyDescription("Versions that served production before, newest first.")
   public List<HistoryEntry> history = new ArrayList<>();
   @JsonPropertyDescription("In-cluster URL of the production Service.")
@@ -58,11 +62,54 @@ public class ModelDeploymentStatus extends FerryStatus {
     public String message;
   }
 
+  /** How requests reach the versions. */
+  public static class Traffic {
+    @JsonPropertyDescription("GatewayAPI (per-request weights, mirrors and header routes in an HTTPRoute) or ReplicaRatio"
+        + " (the production Service spreads requests over the pods of every version on it).")
+    public String mode;
+    @JsonPropertyDescription("The HTTPRoute Ferry writes, in GatewayAPI mode.")
+    public String route;
+    @JsonPropertyDescription("Why this mode is in force, and what it cannot do.")
+    public String message;
+    @JsonPropertyDescription("Percent of requests per version.")
+    public List<Backend> backends = new ArrayList<>();
+    @JsonPropertyDescription("Version that production requests are mirrored to, during a shadow rollout.")
+    public Long mirrorVersion;
+    @JsonPropertyDescription("Percent of production requests mirrored to it.")
+    public Integer mirrorPercent;
+  }
+
+  /** One version's share of requests. */
+  public static class Backend {
+    @JsonPropertyDescription("Version.")
+    public Long version;
+    @JsonPropertyDescription("Service that reaches only this version's pods.")
+    public String service;
+    @JsonPropertyDescription("Percent of requests (without a header route) sent to it.")
+    public Integer weight;
+  }
+
+  /** A shadow rollout in progress. */
+  public static class Shadow {
+    @JsonPropertyDescription("Version receiving the mirrored requests.")
+    public Long version;
+    @JsonPropertyDescription("Percent of production requests mirrored.")
+    public Integer percent;
+    @JsonPropertyDescription("When the candidate's replicas were ready and the shadow began (RFC 3339).")
+    public String startedAt;
+    @JsonPropertyDescription("Failed or inconclusive analysis measurements so far.")
+    public Integer analysisFailures = 0;
+    @JsonPropertyDescription("When the analysis metrics were last measured (RFC 3339).")
+    public String lastAnalysisAt;
+    @JsonPropertyDescription("What the last analysis said.")
+    public String lastAnalysis;
+  }
+
   /** A canary in progress. */
   public static class Canary {
     @JsonPropertyDescription("Version under test.")
     public Long version;
-    @JsonPropertyDescription("Percent of production replicas on it.")
+    @JsonPropertyDescription("Percent of production requests (GatewayAPI) or replicas (ReplicaRatio) on it.")
     public Integer weight;
     @JsonPropertyDescription("Index of the current step, from 0.")
     public Integer step;
