@@ -49,6 +49,8 @@ class RolloutPlannerTest {
     Optional<SmokeOutcome> smoke = Optional.empty();
     List<AnalysisResult> analysis = List.of();
     Instant now = NOW;
+    /** The cluster serves the Gateway API's HTTPRoute. */
+    boolean gatewayApi;
 
     World() {
       md.getMetadata().setName("churn");
@@ -199,7 +201,8 @@ class RolloutPlannerTest {
     }
 
     Plan plan() {
-      return RolloutPlanner.plan(new RolloutPlanner.Observed(md, versions, deployments, smoke, analysis, now));
+      return RolloutPlanner.plan(new RolloutPlanner.Observed(md, versions, deployments, smoke, analysis, now,
+          gatewayApi));
     }
 
     private ModelVersion version(long n, boolean passed) {

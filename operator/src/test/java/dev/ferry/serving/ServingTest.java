@@ -40,21 +40,7 @@ class ServingTest extends OperatorTestBase {
   }
 
   private ModelVersion version(long n, boolean validated) {
-    ModelVersion v = new ModelVersion();
-    v.getMetadata().setName("churn-v" + n);
-    v.getMetadata().setLabels(Map.of(Ferry.LABEL_MODEL, "churn"));
-    v.setSpec(new ModelVersionSpec());
-    v.getSpec().model = "churn";
-    v.getSpec().version = n;
-    v.getSpec().artifact = new ModelVersionSpec.Artifact();
-    v.getSpec().artifact.uri = "pvc://models/churn/runs/r" + n + "/";
-    v.getSpec().metrics = Map.of("auc", validated ? 0.9 : 0.1);
-    v.getSpec().validation = new dev.ferry.api.v1alpha1.ValidationSpec();
-    var gate = new dev.ferry.api.v1alpha1.MetricGate();
-    gate.name = "auc";
-    gate.min = 0.5;
-    v.getSpec().validation.metrics = List.of(gate);
-    create(v);
+    create(Fixtures.modelVersion(n, validated));
     return awaitValidation("churn-v" + n);
   }
 

@@ -98,4 +98,23 @@ public final class Fixtures {
     md.setSpec(spec);
     return md;
   }
+
+  /** ModelVersion churn-v{@code n} whose auc gate passes ({@code validated}) or fails. */
+  public static dev.ferry.api.v1alpha1.ModelVersion modelVersion(long n, boolean validated) {
+    var v = new dev.ferry.api.v1alpha1.ModelVersion();
+    v.getMetadata().setName("churn-v" + n);
+    v.getMetadata().setLabels(java.util.Map.of(dev.ferry.api.v1alpha1.Ferry.LABEL_MODEL, "churn"));
+    v.setSpec(new dev.ferry.api.v1alpha1.ModelVersionSpec());
+    v.getSpec().model = "churn";
+    v.getSpec().version = n;
+    v.getSpec().artifact = new dev.ferry.api.v1alpha1.ModelVersionSpec.Artifact();
+    v.getSpec().artifact.uri = "pvc://models/churn/runs/r" + n + "/";
+    v.getSpec().metrics = java.util.Map.of("auc", validated ? 0.9 : 0.1);
+    v.getSpec().validation = new dev.ferry.api.v1alpha1.ValidationSpec();
+    var gate = new dev.ferry.api.v1alpha1.MetricGate();
+    gate.name = "auc";
+    gate.min = 0.5;
+    v.getSpec().validation.metrics = java.util.List.of(gate);
+    return v;
+  }
 }
