@@ -1,10 +1,12 @@
 -- Argo CD health of a Ferry ModelDeployment (ferry.dev/v1alpha1).
 --   Suspended    a candidate passed staging and waits for approval (AwaitingApproval=True):
 --                the "approve" action (or kubectl annotate ... ferry.dev/approve=N) resumes it
---   Degraded     invalid spec, a pin to a rolled-back or missing version, a rollback this pass, or
---                the production ModelVersion deleted (Degraded=True; its pods keep serving)
---   Progressing  staging, smoke test, canary, promotion, a rollback scaling up a version that was not
---                warm (RollingBack), or waiting for a first validated version
+--   Degraded     invalid spec, a pin to a rolled-back or missing version, a rollback this pass, the
+--                production ModelVersion deleted (Degraded=True; its pods keep serving), or an
+--                HTTPRoute Ferry could not write (Routed=False, RouteNotWritten)
+--   Progressing  staging, smoke test, shadow, canary, promotion, a rollback scaling up a version that
+--                was not warm (RollingBack), or waiting for a first validated version
+-- With spec.traffic the message ends with who gets the requests: [requests: v3 99%, v4 1%; mirror 20% to v4]
 --   Healthy      Stable, production serving with all replicas ready
 local function condition(t)
   if obj.status ~= nil and obj.status.conditions ~= nil then
@@ -18,6 +20,21 @@ end
 local function text(c, fallback)
   if c ~= nil and c.message ~= nil and c.message ~= "" then return c.message end
   return fallback
+end
+
+-- "[requests: v3 99%, v4 1%; mirror 20% to v4]" in GatewayAPI mode, "" otherwise.
+local function split()
+  local t = obj.status.traffic
+  if t == nil or t.mode ~= "GatewayAPI" or t.backends == nil then return "" end
+  local parts = {}
+  for _, b in ipairs(t.backends) do
+    table.insert(parts, "v" .. tostring(b.version) .. " " .. tostring(b.weight) .. "%")
+  end
+  local out = " [requests: " .. table.concat(parts, ", ")
+  if t.mirrorVersion ~= nil and t.mirrorPercent ~= nil then
+    out = out .. "; mirror " .. tostring(t.mirrorPercent) .. "% to v" .. tostring(t.mirrorVersion)
+  end
+  return out .. "]"
 end
 
 local hs = {}
@@ -34,6 +51,7 @@ local progressing = condition("Progressing")
 local awaiting = condition("AwaitingApproval")
 local rolledBack = condition("RolledBack")
 local degraded = condition("Degraded")
+local routed = condition("Routed")
 
 if ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec" then
   hs.status = "Degraded"
@@ -41,6 +59,9 @@ if ready ~= nil and ready.status == "False" and ready.reason == "InvalidSpec" th
 elseif degraded ~= nil and degraded.status == "True" then
   hs.status = "Degraded"
   hs.message = degraded.reason .. ": " .. text(degraded, "")
+elseif routed ~= nil and routed.status == "False" and routed.reason == "RouteNotWritten" then
+  hs.status = "Degraded"
+  hs.message = "RouteNotWritten: " .. text(routed, "")
 elseif progressing ~= nil and progressing.status == "False"
     and (progressing.reason == "PinnedVersionRejected" or progressing.reason == "VersionNotFound") then
   hs.status = "Degraded"
@@ -54,7 +75,7 @@ elseif phase == "RolledBack" then
 elseif phase == "Stable" then
   if ready ~= nil and ready.status == "True" then
     hs.status = "Healthy"
-    hs.message = text(ready, "Stable")
+    hs.message = text(ready, "Stable") .. split()
     if rolledBack ~= nil and rolledBack.status == "True" then
       hs.message = hs.message .. " (last rollback: " .. text(rolledBack, "") .. ")"
     end
@@ -65,10 +86,10 @@ elseif phase == "Stable" then
 elseif phase == "Waiting" then
   hs.status = "Progressing"
   hs.message = "Waiting: " .. text(ready, "no validated ModelVersion yet")
-elseif phase == "Staging" or phase == "SmokeTesting" or phase == "Canary" or phase == "Promoting"
-    or phase == "RollingBack" then
+elseif phase == "Staging" or phase == "SmokeTesting" or phase == "Shadow" or phase == "Canary"
+    or phase == "Promoting" or phase == "RollingBack" then
   hs.status = "Progressing"
-  hs.message = phase .. ": " .. text(progressing, "in progress")
+  hs.message = phase .. ": " .. text(progressing, "in progress") .. split()
 else
   hs.status = "Progressing"
   hs.message = text(progressing, "Phase " .. tostring(phase))

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public class FerryMetrics {
   private final MeterRegistry registry;
   private final Map<String, AtomicReference<Double>> gauges = new ConcurrentHashMap<>();
+  private final Map<String, java.util.Set<Long>> versionsSeen = new ConcurrentHashMap<>();
 
   public FerryMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -68,6 +69,27 @@ public class FerryMetrics {
 
   public void canaryWeight(String namespace, String deployment, int percent) {
     gauge("ferry.canary.weight", "percent", "Share of production replicas on the canary",
+        Map.of("namespace", namespace, "deployment", deployment), percent);
+  }
+
+  /**
+   * Percent of requests per version (GatewayAPI mode: the route's weights; ReplicaRatio: shares of
+   * replicas). A version that no longer gets requests drops to 0 rather than keeping its last value.
+   */
+  public void trafficWeights(String namespace, String deployment, Map<Long, Integer> percentByVersion) {
+    java.util.Set<Long> seen = versionsSeen.computeIfAbsent(namespace + "/" + deployment,
+        k -> ConcurrentHashMap.newKeySet());
+    seen.addAll(percentByVersion.keySet());
+    for (Long version : seen) {
+      gauge("ferry.traffic.weight", "percent", "Share of a ModelDeployment's requests each version answers",
+          Map.of("namespace", namespace, "deployment", deployment, "version", String.valueOf(version)),
+          percentByVersion.getOrDefault(version, 0));
+    }
+  }
+
+  /** Percent of production requests copied to the candidate during a shadow rollout (0 otherwise). */
+  public void mirrorShare(String namespace, String deployment, int percent) {
+    gauge("ferry.traffic.mirror", "percent", "Share of production requests mirrored to the candidate",
         Map.of("namespace", namespace, "deployment", deployment), percent);
   }
 

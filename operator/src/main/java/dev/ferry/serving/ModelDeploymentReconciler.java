@@ -166,6 +166,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
       plan.deployments().keySet().forEach(v -> applyService(TrafficBuilders.versionService(md, v), context));
       plan.route().flatMap(route -> routes.apply(md, route)).ifPresent(problem -> {
         plan.status().traffic.message = problem;
+        Conditions.set(plan.status(), RolloutPlanner.ROUTED, Conditions.FALSE, "RouteNotWritten", problem, generation,
+            now);
         if (problem.contains("does not know the kind") && gatewayApi instanceof GatewayApi discovered) {
           discovered.forget();
         }
@@ -211,6 +213,14 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     });
     metrics.canaryWeight(namespace, md.getMetadata().getName(),
         plan.status().canary == null || plan.status().canary.weight == null ? 0 : plan.status().canary.weight);
+    var traffic = plan.status().traffic;
+    Map<Long, Integer> weights = new HashMap<>();
+    if (traffic != null) {
+      traffic.backends.forEach(b -> weights.merge(b.version, b.weight == null ? 0 : b.weight, Integer::sum));
+    }
+    metrics.trafficWeights(namespace, md.getMetadata().getName(), weights);
+    metrics.mirrorShare(namespace, md.getMetadata().getName(),
+        traffic == null || traffic.mirrorPercent == null ? 0 : traffic.mirrorPercent);
 
   }
 

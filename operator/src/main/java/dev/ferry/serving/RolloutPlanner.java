@@ -44,6 +44,11 @@ public final class RolloutPlanner {
   public static final String REQUEST_IGNORED = "RequestIgnored";
   /** True while the production ModelVersion is gone: its pods still serve, but Ferry can no longer change them. */
   public static final String DEGRADED = "Degraded";
+  /**
+   * True while an HTTPRoute steers the requests (GatewayAPI mode); False with the reason when not:
+   * NotRequested, GatewayAPINotInstalled, or RouteNotWritten (the reconciler could not write it).
+   */
+  public static final String ROUTED = "Routed";
   private static final Pattern RETRY = Pattern.compile("^v?(\\d{1,18})(\\..*)?$");
   /** How often the analysis metrics are measured during a canary pause. */
   public static final Duration ANALYSIS_INTERVAL = Duration.ofSeconds(10);
@@ -317,8 +322,16 @@ public final class RolloutPlanner {
           traffic.mirrorVersion = r.mirrorVersion();
           traffic.mirrorPercent = r.mirrorPercent();
         });
+        Conditions.set(status, ROUTED, Conditions.TRUE, "HTTPRoute", "requests are steered by HTTPRoute "
+            + traffic.route, generation, now);
       } else {
         traffic.mode = REPLICA_RATIO;
+        if (spec.traffic == null) {
+          Conditions.set(status, ROUTED, Conditions.FALSE, "NotRequested", "no spec.traffic", generation, now);
+        } else {
+          Conditions.set(status, ROUTED, Conditions.FALSE, "GatewayAPINotInstalled", "the cluster does not serve"
+              + " HTTPRoute (gateway.networking.k8s.io/v1); the canary is a share of replicas", generation, now);
+        }
         traffic.message = spec.traffic == null
             ? "no spec.traffic: the production Service spreads requests over the pods of the versions on it, so a"
                 + " canary's share is its share of replicas"

@@ -37,6 +37,34 @@ class CrdSchemaTest {
     assertThat(missing).as("properties without a description (kubectl explain shows nothing for them)").isEmpty();
   }
 
+  /**
+   * The API server compiles patterns with Go's RE2, which Java's regex accepts more than: no
+   * lookaround or backreference, possessive or atomic groups, and no repeat count above 1000 (a
+   * pattern the server refuses makes the whole CRD fail to install; seen on the real control plane).
+   */
+  @Test
+  void everyPatternIsOneGosRegexpAccepts() {
+    Pattern unsupported = Pattern.compile("\\(\\?[=!<>]|\\\\[1-9]|[*+?}]\\+");
+    Pattern repeat = Pattern.compile("\\{(\\d+)(,(\\d*))?\\}");
+    List<String> refused = new ArrayList<>();
+    Crds.byKind().forEach((kind, crd) -> crd.findValues("pattern").forEach(node -> {
+      String pattern = node.asText();
+      // Inside a character class * + ? } are plain characters.
+      if (unsupported.matcher(pattern.replaceAll("\\[(\\\\.|[^\\]\\\\])*\\]", "x")).find()) {
+        refused.add(kind + ": " + pattern + " (not RE2)");
+      }
+      Matcher m = repeat.matcher(pattern);
+      while (m.find()) {
+        int n = Integer.parseInt(m.group(1));
+        int upTo = m.group(3) == null || m.group(3).isEmpty() ? n : Integer.parseInt(m.group(3));
+        if (Math.max(n, upTo) > 1000) {
+          refused.add(kind + ": " + pattern + " (RE2 repeats at most 1000 times)");
+        }
+      }
+    }));
+    assertThat(refused).isEmpty();
+  }
+
   /** Walks properties, array items and map values; does not descend into embedded Kubernetes types. */
   private static void undescribed(JsonNode schema, String path, List<String> missing, List<String> seen) {
     if (!schema.isObject()) {

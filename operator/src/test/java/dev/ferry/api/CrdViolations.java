@@ -226,7 +226,12 @@ final class CrdViolations {
           integer ? JSON.numberNode((long) Math.floor(max) + 1) : JSON.numberNode(max + 1)));
     }
     if (schema.has("maxLength")) {
-      out.add(value(kind, path, pointer, "maxLength", JSON.textNode("a".repeat(schema.path("maxLength").asInt() + 1))));
+      // Too long, but otherwise what the field's pattern (if any) admits: only the length is wrong.
+      int n = schema.path("maxLength").asInt() + 1;
+      Pattern pattern = Pattern.compile(schema.path("pattern").asText(""));
+      String tooLong = Stream.of("a".repeat(n), "/" + "a".repeat(n - 1)).filter(v -> pattern.matcher(v).find())
+          .findFirst().orElseThrow(() -> new AssertionError("no over-long value matches pattern " + pattern));
+      out.add(value(kind, path, pointer, "maxLength", JSON.textNode(tooLong)));
     }
     if (schema.path("minLength").asInt() > 0) {
       out.add(value(kind, path, pointer, "minLength", JSON.textNode("a".repeat(schema.path("minLength").asInt() - 1))));

@@ -22,6 +22,7 @@ class MonitoringTest {
       "ferry_step_duration_seconds_count", "ferry_step_duration_seconds_sum", "ferry_step_duration_seconds_max",
       "ferry_model_versions_registered_total", "ferry_model_versions_rejected_total",
       "ferry_promotions_total", "ferry_rollbacks_total", "ferry_canary_weight_percent",
+      "ferry_traffic_weight_percent", "ferry_traffic_mirror_percent",
       "ferry_drift_score", "ferry_drift_checks_total", "ferry_notifications_total");
   private static final Pattern METRIC = Pattern.compile("\\b((?:ferry|operator_sdk)_[a-z0-9_]+)");
   private static final ObjectMapper JSON = new ObjectMapper();

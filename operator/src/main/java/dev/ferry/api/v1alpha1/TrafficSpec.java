@@ -33,7 +33,8 @@ public class TrafficSpec {
   @JsonPropertyDescription("Host names of the HTTPRoute Ferry creates (its spec.hostnames).")
   public List<@Pattern("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$") String> hostnames;
 
-  @Pattern("^/[^\\s]{0,1023}$")
+  @Pattern("^/\\S*$")
+  @Size(max = 1024)
   @JsonPropertyDescription("Path prefix the route matches, at most 1024 characters. Default /.")
   public String pathPrefix = "/";
 
