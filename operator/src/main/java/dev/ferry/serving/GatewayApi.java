@@ -36,8 +36,9 @@ public final class GatewayApi implements BooleanSupplier {
     Instant now = clock.instant();
     if (installed == null || !now.isBefore(askedAt.plus(RECHECK)) || now.isBefore(askedAt)) {
       boolean answer = ask();
-      if (installed != null && installed != answer) {
-        LOG.info("the Gateway API's HTTPRoute kind is {} this cluster", answer ? "now served by" : "no longer in");
+      if (installed == null || installed != answer) {
+        LOG.info("the Gateway API's HTTPRoute kind is {} this cluster: ModelDeployments with spec.traffic use {}",
+            answer ? "served by" : "not in", answer ? "per-request routing" : "the replica ratio");
       }
       installed = answer;
       askedAt = now;
@@ -57,7 +58,7 @@ public final class GatewayApi implements BooleanSupplier {
           && resources.getResources().stream().anyMatch(r -> "httproutes".equals(r.getName()));
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
-        LOG.debug("API discovery of {} failed: {}", GROUP_VERSION, e.getMessage());
+        LOG.warn("API discovery of {} failed (traffic stays ReplicaRatio): {}", GROUP_VERSION, e.getMessage());
       }
       return false;
     }
