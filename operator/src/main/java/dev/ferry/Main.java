@@ -17,6 +17,9 @@ public class Main implements Runnable {
   public static void main(String[] args) {
     // No subcommand means the operator: that is what the container image runs.
     String[] effective = args.length == 0 ? new String[] {"operator"} : args;
+    // Every HTTP server Ferry runs (metrics, the local gateway, kubectl's) answers without waiting
+    // for delayed ACKs; the JDK reads this once, when its first HttpServer starts.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     System.exit(new CommandLine(new Main()).execute(effective));
   }
 

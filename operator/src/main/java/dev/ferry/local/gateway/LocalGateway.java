@@ -46,6 +46,12 @@ public final class LocalGateway implements AutoCloseable {
   private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length", "expect");
 
+  static {
+    // The JDK server writes headers and body separately; without TCP_NODELAY each answer waits for
+    // the client's delayed ACK (about 40 ms). Read once per JVM, when its first HttpServer starts.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private final HttpServer server;
   private final SharedIndexInformer<HTTPRoute> routes;
   private final Map<String, String> env;
