@@ -6,8 +6,8 @@
 --                HTTPRoute Ferry could not write (Routed=False, RouteNotWritten)
 --   Progressing  staging, smoke test, shadow, canary, promotion, a rollback scaling up a version that
 --                was not warm (RollingBack), or waiting for a first validated version
--- With spec.traffic the message ends with who gets the requests: [requests: v3 99%, v4 1%; mirror 20% to v4]
 --   Healthy      Stable, production serving with all replicas ready
+-- With spec.traffic the message ends with who gets the requests: [requests: v3 99%, v4 1%; mirror 20% to v4]
 local function condition(t)
   if obj.status ~= nil and obj.status.conditions ~= nil then
     for _, c in ipairs(obj.status.conditions) do
