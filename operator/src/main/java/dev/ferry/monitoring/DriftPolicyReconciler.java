@@ -66,6 +66,9 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
   private final EventRecorder events;
   private final dev.ferry.metrics.FerryMetrics metrics;
 
+  /** When each check pod no kubelet reported on yet was first seen stuck. */
+  private final dev.ferry.pipeline.PendingSince pendingSince = new dev.ferry.pipeline.PendingSince();
+
   public DriftPolicyReconciler(KubernetesClient client, FerryConfig config, Clock clock, PrometheusClient prometheus,
       WebhookNotifier notifier, dev.ferry.metrics.FerryMetrics metrics) {
     this.metrics = metrics;
@@ -240,7 +243,7 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
       }
       var pods = client.pods().inNamespace(job.getMetadata().getNamespace())
           .withLabel("job-name", job.getMetadata().getName()).list().getItems();
-      Optional<StepOutcome.Stuck> stuck = StepOutcome.stuck(pods);
+      Optional<StepOutcome.Stuck> stuck = pendingSince.adjust(StepOutcome.stuck(pods), now);
       if (stuck.isEmpty()) {
         continue;
       }

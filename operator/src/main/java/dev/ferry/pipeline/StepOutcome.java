@@ -51,7 +51,15 @@ public final class StepOutcome {
   private static final java.util.Set<String> STILL_STARTING = java.util.Set.of("PodInitializing", "ContainerCreating");
 
   /** Why a pod has not started, and since when. */
-  public record Stuck(String reason, String message, java.time.Instant since) {
+  /**
+   * A pod that cannot start, since when (its creation), and whether any kubelet has reported on it
+   * yet ({@code unreported}: no container status and no scheduling verdict).
+   */
+  public record Stuck(String reason, String message, java.time.Instant since, String pod, boolean unreported) {
+    public Stuck(String reason, String message, java.time.Instant since) {
+      this(reason, message, since, null, false);
+    }
+
     /** When a pending deadline of {@code seconds} runs out for this pod. */
     public java.time.Instant deadline(int seconds) {
       return since.plusSeconds(seconds);
@@ -114,7 +122,8 @@ public final class StepOutcome {
       }
     }
     if (statuses.isEmpty()) {
-      return Optional.of(new Stuck("Pending", "no container has been created yet", created));
+      return Optional.of(new Stuck("Pending", "no container has been created yet", created, pod.getMetadata().getUid(),
+          true));
     }
     return Optional.empty();
   }

@@ -60,6 +60,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
   private final RunRegistration registration;
   private final dev.ferry.metrics.FerryMetrics metrics;
 
+  /** When each pod no kubelet reported on yet was first seen stuck. */
+  private final PendingSince pendingSince = new PendingSince();
+
   public TrainingRunReconciler(KubernetesClient client, FerryConfig config, Clock clock,
       dev.ferry.metrics.FerryMetrics metrics) {
     this.metrics = metrics;
@@ -100,6 +103,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
       restoreReady(status, generation, now); // changed back: what the run was before the edit
     }
     if (status.phase == Phase.Succeeded || status.phase == Phase.Failed) {
+      stopActiveJobs(run, status, context);
       return finish(run, status, context);
     }
     List<String> invalid = validate(run);
@@ -251,7 +255,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     List<Pod> pods = client.pods().inNamespace(run.getMetadata().getNamespace())
         .withLabel(Ferry.LABEL_RUN, run.getMetadata().getName()).withLabel(Ferry.LABEL_STEP, step.name)
         .list().getItems();
-    Optional<StepOutcome.Stuck> stuck = StepOutcome.stuck(pods);
+    Optional<StepOutcome.Stuck> stuck = pendingSince.adjust(StepOutcome.stuck(pods), now);
     if (stuck.isEmpty()) {
       return null;
     }
@@ -264,9 +268,26 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     step.result = "Failed";
     step.finishedAt = Times.format(now);
     step.message = stuck.get().describe("stepDefaults.pendingDeadlineSeconds", seconds);
-    client.resource(job).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
     fail(status, "StepCannotStart", "step " + step.name + " failed: " + step.message, generation, now);
-    return null;
+    // The Job goes once the failure is recorded (the next pass, right after this status write):
+    // deleted first, a lost status write would let the next pass create the same step again.
+    return now;
+  }
+
+  /**
+   * A failed run runs nothing: a step Job still active (one whose pod could not start) is deleted,
+   * so it does not block the pipeline's later runs. Only once the failure is in the status.
+   */
+  private void stopActiveJobs(TrainingRun run, TrainingRunStatus status, Context<TrainingRun> context) {
+    if (status.phase != Phase.Failed || run.getStatus() == null || run.getStatus().phase != Phase.Failed) {
+      return;
+    }
+    for (Job job : context.getSecondaryResources(Job.class)) {
+      if (job.getMetadata().getDeletionTimestamp() == null && StepOutcome.state(job) == StepOutcome.JobState.Running) {
+        client.resource(job).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
+            .delete();
+      }
+    }
   }
 
   private void createChild(io.fabric8.kubernetes.api.model.HasMetadata child) {

@@ -75,6 +75,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
   }
 
   private final RouteWriter routes;
+  private final dev.ferry.pipeline.PendingSince pendingSince = new dev.ferry.pipeline.PendingSince();
 
   @Override
   public List<EventSource<?, ModelDeployment>> prepareEventSources(EventSourceContext<ModelDeployment> context) {
@@ -283,7 +284,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         .getItems();
     int seconds = Optional.ofNullable(md.getSpec().smokeTest.pendingDeadlineSeconds)
         .orElse(StepOutcome.DEFAULT_PENDING_DEADLINE_SECONDS);
-    Optional<StepOutcome.Stuck> stuck = StepOutcome.stuck(pods);
+    Optional<StepOutcome.Stuck> stuck = pendingSince.adjust(StepOutcome.stuck(pods), clock.instant());
     if (state == StepOutcome.JobState.Running) {
       if (stuck.isPresent() && !clock.instant().isBefore(stuck.get().deadline(seconds))) {
         // The pod cannot start (bad image, missing ConfigMap, ...): fail now with its reason, not at the
