@@ -374,6 +374,9 @@ public final class DriftCheck {
         bins = Binning.countSorted(bf.edges, ce);
       }
     }
+    if (bins != null && bf.edges != null && bf.binCounts != null) {
+      r.distribution = Distribution.ofBins(bf.edges, bf.binCounts, bins);
+    }
     for (DriftTest t : ColumnKind.number.tests()) {
       if (!tests.contains(t)) {
         continue;
@@ -451,6 +454,11 @@ public final class DriftCheck {
       r.notes.add("more than " + dev.ferry.data.CategoryCounter.DEFAULT_CAP
           + " distinct values: the rarer ones are counted together as one category, so the statistics are approximate");
     }
+    List<String> labels = new ArrayList<>(union);
+    if (other) {
+      labels.add(Distribution.OTHER);
+    }
+    r.distribution = Distribution.ofCategories(labels, nb, nc);
     Set<DriftTest> tests = o.allTests() ? ColumnKind.category.tests() : Set.of(test);
     if (tests.contains(DriftTest.chi2)) {
       ChiSquare.Result chi = ChiSquare.test(nb, nc);

@@ -344,7 +344,7 @@ public final class DriftReport {
     return b.toString();
   }
 
-  private static String describe(Source s) {
+  static String describe(Source s) {
     return s.source() + " (" + s.rows() + " rows" + (s.profile() ? ", from a profile" : "") + ")";
   }
 

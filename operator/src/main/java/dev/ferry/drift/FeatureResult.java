@@ -28,6 +28,8 @@ public final class FeatureResult {
   final double currentMissing;
   final Map<String, Double> statistics = new LinkedHashMap<>();
   final List<String> notes = new ArrayList<>();
+  /** Baseline and current counts over the buckets the tests compare, for the HTML report; null without current values. */
+  Distribution distribution;
 
   FeatureResult(String feature, ColumnKind kind, DriftTest test, double threshold, long baselineCount,
       long baselineMissing, long currentCount, long currentMissing) {
@@ -80,6 +82,10 @@ public final class FeatureResult {
   /** Every statistic computed, by name: psi, js, ks, ksPValue, wasserstein, wassersteinNormed, chi2, chi2PValue, linf. */
   public Map<String, Double> statistics() {
     return statistics;
+  }
+
+  public Distribution distribution() {
+    return distribution;
   }
 
   public List<String> notes() {

@@ -100,6 +100,11 @@ public class DriftCheckCommand implements Callable<Integer> {
       description = "Also write the compact result JSON here, e.g. /dev/termination-log.")
   Path result;
 
+  @Option(names = "--html", paramLabel = "PATH",
+      description = "Also write the report as one self-contained HTML page (summary table, baseline and current"
+          + " distributions per feature; nothing fetched from the network).")
+  Path html;
+
   @Option(names = "--succeed-on-drift", description = "Exit 0 when the check ran, whatever its verdict, which is "
       + "in the output and the result file (a DriftPolicy's Job: a check that found drift did its job); errors still "
       + "exit 2.")
@@ -173,6 +178,13 @@ public class DriftCheckCommand implements Callable<Integer> {
       out.flush();
       if (resultPath != null) {
         write(resultPath, report.toCompact(DriftReport.COMPACT_LIMIT));
+      }
+      if (html != null) {
+        try {
+          write(html, dev.ferry.drift.HtmlReport.render(report).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+          return unusable("cannot write the HTML report to " + html + ": " + e.getMessage(), resultPath, json, out, err);
+        }
       }
       return report.datasetDrift() && !succeedOnDrift ? DRIFT : NO_DRIFT;
     } catch (DatasetException | DriftInputException e) {

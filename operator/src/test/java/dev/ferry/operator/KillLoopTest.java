@@ -81,6 +81,19 @@ class KillLoopTest extends OperatorTestBase {
     assertThat(versions).extracting(v -> v.getSpec().version).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
     assertThat(versions).extracting(v -> v.getSpec().lineage.run)
         .containsExactlyInAnyOrder("churn-r1", "churn-r2", "churn-r3", "churn-r4", "churn-r5", "churn-r6");
+    // A step is done once production serves its version; the run's own last status write may still
+    // be on its way (a life can end between registering the version and writing Succeeded).
+    Instant settle = Instant.now().plus(Duration.ofSeconds(60));
+    while (!client.resources(TrainingRun.class).inNamespace(NS).list().getItems().stream()
+        .allMatch(r -> r.getStatus() != null && r.getStatus().phase == Phase.Succeeded)) {
+      assertThat(Instant.now()).as("every run Succeeded after " + kills + " kills").isBefore(settle);
+      if (dead) {
+        restartAfterKill(Integer.MAX_VALUE);
+        kills++;
+      } else {
+        pause(5);
+      }
+    }
     List<TrainingRun> runs = client.resources(TrainingRun.class).inNamespace(NS).list().getItems();
     assertThat(runs).extracting(r -> r.getMetadata().getName())
         .containsExactlyInAnyOrder("churn-r1", "churn-r2", "churn-r3", "churn-r4", "churn-r5", "churn-r6");
