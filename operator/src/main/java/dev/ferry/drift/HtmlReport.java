@@ -72,7 +72,12 @@ public final class HtmlReport {
     h.append("<p class=\"stats\">").append(r.kind.name()).append(", ").append(r.test.name()).append(" ")
         .append(DriftReport.num(r.score)).append(DefaultTests.isPValue(r.test) ? " (corrected p-value) against &lt; "
             : " against &gt; ").append(DriftReport.num(r.threshold));
-    r.statistics.forEach((name, value) -> h.append("; ").append(esc(name)).append(" ").append(DriftReport.num(value)));
+    // The deciding test's own statistic is already there; the others (--all-tests) follow.
+    r.statistics.forEach((name, value) -> {
+      if (!name.equals(r.test.name())) {
+        h.append("; ").append(esc(name)).append(" ").append(DriftReport.num(value));
+      }
+    });
     h.append("</p>\n");
     if (r.distribution == null) {
       h.append("<p class=\"nochart\">no current values to draw</p>\n");
