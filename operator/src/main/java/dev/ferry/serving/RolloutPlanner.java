@@ -732,17 +732,12 @@ public final class RolloutPlanner {
       if (c.step == 0 && c.stepStartedAt != null && status.shadow != null) {
         status.shadow = null; // the shadow's mirror ends when the first canary step holds
       }
-      int failureLimit = rollout.analysis == null || rollout.analysis.failureLimit == null ? 0
-          : rollout.analysis.failureLimit;
-      if (c.analysisFailures != null && c.analysisFailures > failureLimit) {
+      if (c.analysisFailures != null && c.analysisFailures > failureLimit()) {
         abortCanary(production, candidate, "analysis failed " + c.analysisFailures + " time(s) (failureLimit "
-            + failureLimit + "): " + c.lastAnalysis);
+            + failureLimit() + "): " + c.lastAnalysis);
         return;
       }
-      Instant end = Times.parse(c.stepStartedAt).plus(duration(step.pause));
-      if (now.isBefore(end)) {
-        lookAgainIn(rollout.analysis != null && rollout.analysis.metrics != null && !rollout.analysis.metrics.isEmpty()
-            ? min(Duration.between(now, end), ANALYSIS_INTERVAL) : Duration.between(now, end).plusMillis(200));
+      if (holding(Times.parse(c.stepStartedAt).plus(duration(step.pause)))) {
         return;
       }
       if (c.step + 1 < rollout.steps.size()) {
@@ -817,17 +812,12 @@ public final class RolloutPlanner {
           sh.analysisFailures = (sh.analysisFailures == null ? 0 : sh.analysisFailures) + 1;
         }
       }
-      var analysis = spec.rollout.analysis;
-      int failureLimit = analysis == null || analysis.failureLimit == null ? 0 : analysis.failureLimit;
-      if (sh.analysisFailures != null && sh.analysisFailures > failureLimit) {
+      if (sh.analysisFailures != null && sh.analysisFailures > failureLimit()) {
         reject(production, candidate, "analysis of the shadow failed " + sh.analysisFailures + " time(s) (failureLimit "
-            + failureLimit + "): " + sh.lastAnalysis);
+            + failureLimit() + "): " + sh.lastAnalysis);
         return false;
       }
-      Instant end = Times.parse(sh.startedAt).plus(duration(shadowSpec.pause));
-      if (now.isBefore(end)) {
-        lookAgainIn(analysis != null && analysis.metrics != null && !analysis.metrics.isEmpty()
-            ? min(Duration.between(now, end), ANALYSIS_INTERVAL) : Duration.between(now, end).plusMillis(200));
+      if (holding(Times.parse(sh.startedAt).plus(duration(shadowSpec.pause)))) {
         return false;
       }
       note("Normal", "ShadowPassed", "v" + candidate + " shadowed production for " + shadowSpec.pause);
@@ -838,6 +828,26 @@ public final class RolloutPlanner {
       }
       // A canary's first step ends the mirror once it holds; a promotion (Recreate) ends it now.
       status.phaseSince = Times.format(now);
+      return true;
+    }
+
+    /** Failed measurements a canary or shadow tolerates: rollout.analysis.failureLimit, default 0. */
+    private int failureLimit() {
+      var analysis = spec.rollout == null ? null : spec.rollout.analysis;
+      return analysis == null || analysis.failureLimit == null ? 0 : analysis.failureLimit;
+    }
+
+    /**
+     * Whether a pause that ends at {@code end} still holds; if so, looks again when it ends, or at
+     * the next analysis measurement when there are metrics to measure.
+     */
+    private boolean holding(Instant end) {
+      if (!now.isBefore(end)) {
+        return false;
+      }
+      var analysis = spec.rollout == null ? null : spec.rollout.analysis;
+      lookAgainIn(analysis != null && analysis.metrics != null && !analysis.metrics.isEmpty()
+          ? min(Duration.between(now, end), ANALYSIS_INTERVAL) : Duration.between(now, end).plusMillis(200));
       return true;
     }
 
