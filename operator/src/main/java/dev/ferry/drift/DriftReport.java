@@ -198,8 +198,16 @@ public final class DriftReport {
    * status.lastCheck}; {@code scoresOmitted} counts the ones left out to fit.
    */
   public byte[] toCompact(int limit) {
+    return toCompact(limit, null);
+  }
+
+  /** As {@link #toCompact(int)}, with the location of the check's HTML page when one was written. */
+  public byte[] toCompact(int limit, String report) {
     ObjectNode head = F.objectNode();
     head.put("result", result());
+    if (report != null) {
+      head.put("report", report);
+    }
     head.put("driftedFeatures", driftedFeatures());
     head.put("features", features());
     head.put("driftShare", driftShare());

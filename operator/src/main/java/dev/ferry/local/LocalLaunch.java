@@ -345,7 +345,6 @@ final class LocalLaunch {
     return mounts;
   }
 
-  /** Rewrites a value that points into a mounted claim to the local folder standing for it. */
   /** A container path as the local folder standing for it: the deepest mount that holds it decides. */
   static String rewrite(String value, Map<String, Path> mounts) {
     String best = null;

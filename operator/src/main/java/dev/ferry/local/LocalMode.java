@@ -64,6 +64,7 @@ public final class LocalMode implements AutoCloseable {
   private dev.ferry.controlplane.ControlPlane plane;
   private NodeAgent node;
   private dev.ferry.local.gateway.LocalGateway gateway;
+  private LocalReports reports;
   private KubernetesClient client;
   private ProcessContainerRunner runner;
   private LocalJobController jobs;
@@ -124,6 +125,8 @@ public final class LocalMode implements AutoCloseable {
     rememberAsLast(options.dir());
     gateway = dev.ferry.local.gateway.LocalGateway.start(client, options.gatewayPort(), servicesFile);
     Files.writeString(stateDir.resolve("gateway"), "http://127.0.0.1:" + gateway.port() + "\n");
+    reports = LocalReports.start(client, mapping, 0);
+    Files.writeString(stateDir.resolve("reports.url"), "http://127.0.0.1:" + reports.port() + "/drift/\n");
     var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     operator = new FerryOperator(client, options.config(), Clock.systemUTC(), false,
@@ -136,6 +139,7 @@ public final class LocalMode implements AutoCloseable {
         + kubeconfig(options.dir()) + "  pod logs " + runDir.resolve("pods"));
     options.out().println("ferry local: gateway http://127.0.0.1:" + gateway.port()
         + " (routes requests by the HTTPRoutes of ModelDeployments with spec.traffic)");
+    options.out().println("ferry local: drift reports http://127.0.0.1:" + reports.port() + "/drift/");
 
     ManifestLoader.Result manifests = ManifestLoader.load(options.dir());
     problems.addAll(manifests.problems());
@@ -313,12 +317,17 @@ public final class LocalMode implements AutoCloseable {
     return runDir;
   }
 
-  /** The map from Service addresses to local ports (FERRY_LOCAL_SERVICES of every local process). */
   /** The local gateway's port: requests sent there are routed by the HTTPRoutes. */
   public int gatewayPort() {
     return gateway.port();
   }
 
+  /** The port of the drift reports (/drift/). */
+  public int reportsPort() {
+    return reports.port();
+  }
+
+  /** The map from Service addresses to local ports (FERRY_LOCAL_SERVICES of every local process). */
   public Path servicesFile() {
     return stateDir.resolve("services.json");
   }
@@ -433,7 +442,8 @@ public final class LocalMode implements AutoCloseable {
     if (serviceMapTimer != null) {
       serviceMapTimer.shutdownNow();
     }
-    for (AutoCloseable part : new AutoCloseable[] {gateway, http, view, jobs, gc, deployments, cronJobs, operator, servers, node}) {
+    for (AutoCloseable part : new AutoCloseable[] {reports, gateway, http, view, jobs, gc, deployments, cronJobs, operator,
+        servers, node}) {
       try {
         if (part != null) {
           part.close();

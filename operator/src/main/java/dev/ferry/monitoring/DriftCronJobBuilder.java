@@ -24,10 +24,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobSpecBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Pure functions from a DriftPolicy to the CronJob that runs its drift check, and to a Job that runs it now. */
 public final class DriftCronJobBuilder {
@@ -47,6 +45,12 @@ public final class DriftCronJobBuilder {
     labels.put(Ferry.LABEL_MANAGED_BY, Ferry.MANAGED_BY);
     labels.put(Ferry.LABEL_DRIFT_POLICY, policy.getMetadata().getName());
     return labels;
+  }
+
+  /** The report folder the Job writes to, kept on the Job: a later change of spec.report does not move old pages. */
+  static Map<String, String> annotations(DriftPolicy policy) {
+    DriftPolicySpec.ReportSpec report = policy.getSpec().report;
+    return report == null ? Map.of() : Map.of(Ferry.ANNOTATION_REPORT_URI, report.uri.replaceAll("/+$", ""));
   }
 
   /** The checker's configuration: the policy's features, tests, thresholds and dataset drift share. */
@@ -77,7 +81,7 @@ public final class DriftCronJobBuilder {
           .withSuccessfulJobsHistoryLimit(3)
           .withFailedJobsHistoryLimit(3)
           .withNewJobTemplate()
-            .withNewMetadata().withLabels(labels(policy)).endMetadata()
+            .withNewMetadata().withLabels(labels(policy)).withAnnotations(annotations(policy)).endMetadata()
             .withSpec(jobSpec(policy, baselineUri, ferryImage))
           .endJobTemplate()
         .endSpec()
@@ -88,7 +92,7 @@ public final class DriftCronJobBuilder {
   public static Job checkNowJob(DriftPolicy policy, String request, String baselineUri, String ferryImage) {
     return new JobBuilder()
         .withNewMetadata().withName(checkNowJobName(policy, request)).withNamespace(policy.getMetadata().getNamespace())
-          .withLabels(labels(policy))
+          .withLabels(labels(policy)).withAnnotations(annotations(policy))
           .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(Ferry.API_VERSION).withKind("DriftPolicy")
               .withName(policy.getMetadata().getName()).withUid(policy.getMetadata().getUid())
               .withController(true).withBlockOwnerDeletion(true).build())
@@ -110,6 +114,9 @@ public final class DriftCronJobBuilder {
     }
     // The compact result goes to FERRY_RESULT_PATH (the termination message), the full report to the log.
     args.addAll(List.of("--output", "json"));
+    if (spec.report != null) {
+      args.addAll(List.of("--report-to", PvcUris.containerPath(spec.report.uri)));
+    }
     // A check that found drift succeeded: the verdict is in the result, the Job's status says it ran.
     args.add("--succeed-on-drift");
     List<EnvVar> env = new ArrayList<>(List.of(
@@ -118,18 +125,22 @@ public final class DriftCronJobBuilder {
         new EnvVarBuilder().withName("FERRY_RESULT_PATH").withValue("/dev/termination-log").build()));
     env.addAll(dev.ferry.storage.StorageContainers.env(spec.storage));
 
-    Set<String> claims = new LinkedHashSet<>();
-    PvcUris.parse(baselineUri).ifPresent(p -> claims.add(p.claim()));
-    PvcUris.parse(spec.current.uri).ifPresent(p -> claims.add(p.claim()));
+    // Each claim once: read-only, but for the report's claim, which the check writes its page to.
+    Map<String, Boolean> claims = new LinkedHashMap<>();
+    PvcUris.parse(baselineUri).ifPresent(p -> claims.put(p.claim(), true));
+    PvcUris.parse(spec.current.uri).ifPresent(p -> claims.put(p.claim(), true));
+    if (spec.report != null) {
+      PvcUris.parse(spec.report.uri).ifPresent(p -> claims.put(p.claim(), false));
+    }
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
-    for (String claim : claims) {
+    claims.forEach((claim, readOnly) -> {
       var pvc = new PvcUris.PvcUri(claim, "");
       volumes.add(new VolumeBuilder().withName(pvc.volumeName()).withNewPersistentVolumeClaim().withClaimName(claim)
-          .withReadOnly(true).endPersistentVolumeClaim().build());
-      mounts.add(new VolumeMountBuilder().withName(pvc.volumeName()).withMountPath(pvc.mountPath()).withReadOnly(true)
-          .build());
-    }
+          .withReadOnly(readOnly).endPersistentVolumeClaim().build());
+      mounts.add(new VolumeMountBuilder().withName(pvc.volumeName()).withMountPath(pvc.mountPath())
+          .withReadOnly(readOnly).build());
+    });
     PodTemplateSpec template = new PodTemplateSpecBuilder()
         .withNewMetadata().withLabels(labels(policy)).endMetadata()
         .withNewSpec()

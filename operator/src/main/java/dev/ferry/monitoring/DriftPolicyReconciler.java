@@ -174,6 +174,9 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     if (spec.baseline != null && spec.baseline.uri != null) {
       dev.ferry.kube.DataUris.readableProblem("spec.baseline.uri", spec.baseline.uri).ifPresent(errors::add);
     }
+    if (spec.report != null) {
+      dev.ferry.kube.DataUris.writableProblem("spec.report.uri", spec.report.uri).ifPresent(errors::add);
+    }
     for (int i = 0; spec.features != null && i < spec.features.size(); i++) {
       var feature = spec.features.get(i);
       if (feature.threshold != null && feature.threshold > 1 && feature.test != null
@@ -188,7 +191,6 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     return found;
   }
 
-  /** The baseline: the override, else the training dataset of the version in production. */
   /** The data to compare with, or (uri null) the reason and message saying why there is none. */
   private record Baseline(String uri, String reason, String problem) {
     static Baseline missing(String reason, String problem) {
@@ -223,7 +225,6 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
             + " (spec.lineage.dataset.uri)" + orSetBaseline));
   }
 
-  /** Turns every finished check Job not yet read into a Check, oldest first. */
   /**
    * A check whose pod cannot start (bad image, missing Secret or volume, unschedulable) is recorded
    * as an Error with the pod's reason once spec.pendingDeadlineSeconds has passed, and its Job is
@@ -265,6 +266,7 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     return next;
   }
 
+  /** Turns every finished check Job not yet read into a Check, oldest first. */
   private void readFinishedChecks(DriftPolicy policy, Context<DriftPolicy> context, DriftPolicyStatus status,
       Instant now) {
     Set<String> seen = new java.util.HashSet<>();
@@ -285,7 +287,12 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
       Check check = DriftCheckResults.read(job.getMetadata().getName(),
           Optional.ofNullable(job.getStatus().getCompletionTime()).orElse(Times.format(now)),
           terminated.map(StepOutcome.Terminated::exitCode).orElse(null),
-          terminated.map(StepOutcome.Terminated::message).orElse(null), StepOutcome.failureReason(job));
+          terminated.map(StepOutcome.Terminated::message).orElse(null), StepOutcome.failureReason(job),
+          Optional.ofNullable(job.getMetadata().getAnnotations()).map(a -> a.get(Ferry.ANNOTATION_REPORT_URI))
+              .orElse(null));
+      if (check.report != null) {
+        status.report = check.report;
+      }
       status.lastCheck = check;
       status.history.add(0, check);
       metrics.driftCheck(check.result);

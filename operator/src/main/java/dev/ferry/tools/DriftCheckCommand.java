@@ -105,6 +105,11 @@ public class DriftCheckCommand implements Callable<Integer> {
           + " distributions per feature; nothing fetched from the network).")
   Path html;
 
+  @Option(names = "--report-to", paramLabel = "FOLDER",
+      description = "Also write the HTML page as a new file, named by the check's time, in this folder: a path,"
+          + " pvc://claim/folder, s3://bucket/prefix or gs://bucket/prefix. The result JSON says where (report).")
+  String reportTo;
+
   @Option(names = "--succeed-on-drift", description = "Exit 0 when the check ran, whatever its verdict, which is "
       + "in the output and the result file (a DriftPolicy's Job: a check that found drift did its job); errors still "
       + "exit 2.")
@@ -168,23 +173,41 @@ public class DriftCheckCommand implements Callable<Integer> {
           }
         }
       }
+      // The page is written first, so the result can say where it is.
+      String page = null;
+      if (html != null || reportTo != null) {
+        String rendered = dev.ferry.drift.HtmlReport.render(report);
+        if (html != null) {
+          try {
+            write(html, rendered.getBytes(StandardCharsets.UTF_8));
+          } catch (IOException e) {
+            return unusable("cannot write the HTML report to " + html + ": " + e.getMessage(), resultPath, json, out,
+                err);
+          }
+        }
+        if (reportTo != null) {
+          try {
+            page = dev.ferry.drift.ReportStore.write(reportTo, rendered, java.time.Instant.now(), env(ENV_PVC_ROOT),
+                env);
+          } catch (IOException e) {
+            return unusable("cannot write the HTML report to " + reportTo + ": " + e.getMessage(), resultPath, json,
+                out, err);
+          }
+        }
+      }
       if (compact) {
-        out.println(new String(report.toCompact(DriftReport.COMPACT_LIMIT), StandardCharsets.UTF_8));
+        out.println(new String(report.toCompact(DriftReport.COMPACT_LIMIT, page), StandardCharsets.UTF_8));
       } else if (output == Output.json) {
         out.println(pretty(report));
       } else {
         out.print(report.toText());
+        if (page != null) {
+          out.println("report: " + page);
+        }
       }
       out.flush();
       if (resultPath != null) {
-        write(resultPath, report.toCompact(DriftReport.COMPACT_LIMIT));
-      }
-      if (html != null) {
-        try {
-          write(html, dev.ferry.drift.HtmlReport.render(report).getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-          return unusable("cannot write the HTML report to " + html + ": " + e.getMessage(), resultPath, json, out, err);
-        }
+        write(resultPath, report.toCompact(DriftReport.COMPACT_LIMIT, page));
       }
       return report.datasetDrift() && !succeedOnDrift ? DRIFT : NO_DRIFT;
     } catch (DatasetException | DriftInputException e) {

@@ -84,6 +84,25 @@ class LocalModeTest {
       assertThat(retrained.getSpec().lineage.dataset.uri).isEqualTo("pvc://datasets/churn-production.csv");
       assertThat(Files.readString(local.runDir().resolve("pods/default/churn-smoke-v2-0.log"))).contains("PASSED");
 
+      // Each check wrote its page; the local mode serves the latest and every one of the history.
+      assertThat(policy.getStatus().history).extracting(c -> c.report)
+          .allMatch(r -> r != null && r.matches("pvc://reports/churn-drift/\\d{8}T\\d{6}\\.\\d{3}Z\\.html"))
+          .doesNotHaveDuplicates();
+      assertThat(policy.getStatus().report).isEqualTo(policy.getStatus().lastCheck.report);
+      String reports = "http://127.0.0.1:" + local.reportsPort();
+      assertThat(output.toString()).contains("drift reports " + reports + "/drift/");
+      var latest = httpGet(reports + "/drift/default/churn-drift");
+      assertThat(latest.statusCode()).isEqualTo(200);
+      assertThat(latest.body()).contains("No dataset drift", "tenure");
+      String drifted = policy.getStatus().history.get(1).report;
+      var older = httpGet(reports + "/drift/default/churn-drift/" + drifted.substring(drifted.lastIndexOf('/') + 1));
+      assertThat(older.statusCode()).isEqualTo(200);
+      assertThat(older.body()).contains("Dataset drift");
+      assertThat(httpGet(reports + "/drift/").body()).contains("default/churn-drift", "NoDrift",
+          "href=\"/drift/default/churn-drift\"");
+      assertThat(httpGet(reports + "/drift/default/churn-drift/..%2F..%2Fkubeconfig").statusCode()).isEqualTo(404);
+      assertThat(httpGet(reports + "/drift/default/nothing-here").body()).contains("no DriftPolicy nothing-here");
+
       String get = runGet(dir, "mv");
       assertThat(get).contains("churn-v1", "Validated=True");
 
@@ -97,6 +116,11 @@ class LocalModeTest {
       });
       assertThat(local.client().resources(ModelVersion.class).inAnyNamespace().list().getItems()).hasSize(2);
     }
+  }
+
+  private static java.net.http.HttpResponse<String> httpGet(String url) throws Exception {
+    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
   private String runGet(Path dir, String kind) {

@@ -211,6 +211,55 @@ class DriftPolicyTest extends OperatorTestBase {
   }
 
   @Test
+  void eachCheckWritesItsPageIntoTheReportFolderAndTheStatusPointsAtTheLatestOnly() {
+    deployment(2L, 1L);
+    // A hostile or broken check may report any string as its page: only a time-stamped name counts.
+    runner.succeed("drift-check", "{\"result\":\"NoDrift\",\"features\":1,\"driftedFeatures\":0,"
+        + "\"report\":\"/ferry/pvc/reports/churn/20301204T090005.123Z.html\"}");
+    policy(s -> {
+      s.report = new DriftPolicySpec.ReportSpec();
+      s.report.uri = "pvc://datasets/reports/churn/";
+    });
+    CronJob cron = awaitResource(CronJob.class, "churn-drift-drift", c -> true);
+    var template = cron.getSpec().getJobTemplate();
+    assertThat(template.getMetadata().getAnnotations()).as("old Jobs keep the folder they wrote to")
+        .containsEntry(Ferry.ANNOTATION_REPORT_URI, "pvc://datasets/reports/churn");
+    var pod = template.getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers().get(0).getArgs()).containsSubsequence("--report-to", "/ferry/pvc/datasets/reports/churn");
+    assertThat(pod.getVolumes()).as("the baseline's claim is the report's: mounted once, writable; the current"
+        + " data's stays read-only").extracting(v -> v.getPersistentVolumeClaim().getClaimName() + ":"
+            + v.getPersistentVolumeClaim().getReadOnly())
+        .containsExactly("datasets:false", "inference-log:true");
+    assertThat(pod.getContainers().get(0).getVolumeMounts()).extracting(m -> m.getMountPath() + ":" + m.getReadOnly())
+        .containsExactly("/ferry/pvc/datasets:false", "/ferry/pvc/inference-log:true");
+    assertThat(RestrictedPodSecurity.violations(pod)).isEmpty();
+
+    DriftPolicy first = awaitPolicy(p -> p.getStatus().lastCheck != null);
+    assertThat(first.getStatus().lastCheck.report).isEqualTo("pvc://datasets/reports/churn/20301204T090005.123Z.html");
+    assertThat(first.getStatus().report).isEqualTo(first.getStatus().lastCheck.report);
+
+    runner.succeed("drift-check", "{\"result\":\"NoDrift\",\"features\":1,\"driftedFeatures\":0,"
+        + "\"report\":\"../../../etc/passwd\"}");
+    checkNow();
+    DriftPolicy second = awaitPolicy(p -> p.getStatus().history.size() == 2);
+    assertThat(second.getStatus().lastCheck.report).as("not a page name: not recorded").isNull();
+    assertThat(second.getStatus().report).as("the latest page there is").isEqualTo(first.getStatus().report);
+  }
+
+  @Test
+  void aReportFolderThatCannotBeWrittenIsAnInvalidSpecNamingTheField() {
+    deployment(2L, 1L);
+    policy(s -> {
+      s.report = new DriftPolicySpec.ReportSpec();
+      s.report.uri = "pvc:///reports";
+    });
+    DriftPolicy policy = awaitPolicy(p -> Conditions.find(p.getStatus(), "Ready")
+        .map(c -> "InvalidSpec".equals(c.getReason())).orElse(false));
+    assertThat(Conditions.find(policy.getStatus(), "Ready").orElseThrow().getMessage())
+        .contains("spec.report.uri", "pvc:///reports");
+  }
+
+  @Test
   void aMalformedBucketUriIsAnInvalidSpecNamingTheField() {
     deployment(2L, 1L);
     policy(s -> s.current.uri = "s3://Bad_Bucket/latest.csv");

@@ -84,6 +84,46 @@ class DriftCheckCommandTest {
   }
 
   @Test
+  void reportToWritesANewPageForEachCheckAndTheResultSaysWhere() throws IOException {
+    Path b = data("b.csv", 2000, 1, 0);
+    Path c = data("c.csv", 2000, 2, 1.5);
+    Path root = dir.resolve("mounts");
+    Map<String, String> env = Map.of("FERRY_PVC_ROOT", root.toString());
+    Path result = dir.resolve("result.json");
+    Run first = run(env, "--baseline", b.toString(), "--current", c.toString(), "--report-to",
+        "pvc://reports/churn/", "--result", result.toString(), "--succeed-on-drift");
+    assertThat(first.exit).as(first.err).isZero();
+    String page = JSON.readTree(Files.readString(result)).get("report").asText();
+    assertThat(page).as("in the form given, named by the check's time")
+        .matches("pvc://reports/churn/\\d{8}T\\d{6}\\.\\d{3}Z\\.html");
+    Path written = root.resolve("reports/churn").resolve(page.substring(page.lastIndexOf('/') + 1));
+    assertThat(Files.readString(written)).startsWith("<!DOCTYPE html>").contains("Dataset drift", "age", "plan");
+    assertThat(first.out).contains("report: " + page);
+
+    Run second = run(env, "--baseline", b.toString(), "--current", b.toString(), "--report-to", "pvc://reports/churn",
+        "--output", "json", "--compact");
+    String again = second.json().get("report").asText();
+    assertThat(again).isNotEqualTo(page);
+    assertThat(Files.readString(written)).as("the earlier page is kept as it was").contains("Dataset drift");
+    try (var pages = Files.list(root.resolve("reports/churn"))) {
+      assertThat(pages.map(p -> p.getFileName().toString())).as("no temporary file left behind")
+          .allMatch(n -> n.endsWith(".html")).hasSize(2);
+    }
+  }
+
+  @Test
+  void aReportFolderThatCannotBeWrittenIsAnErrorResultNamingIt() throws IOException {
+    Path b = data("b.csv", 500, 1, 0);
+    Path blocker = file("blocker", "a file, not a folder");
+    Path result = dir.resolve("result.json");
+    Run r = run("--baseline", b.toString(), "--current", b.toString(), "--report-to", blocker.resolve("x").toString(),
+        "--result", result.toString());
+    assertThat(r.exit).isEqualTo(2);
+    assertThat(r.err).contains("cannot write the HTML report to " + blocker.resolve("x"));
+    assertThat(JSON.readTree(Files.readString(result)).get("result").asText()).isEqualTo("Error");
+  }
+
+  @Test
   void sameDistributionIsNoDriftAndExitsZero() throws IOException {
     Path b = data("b.csv", 3000, 1, 0);
     Path c = data("c.csv", 3000, 2, 0);

@@ -148,6 +148,21 @@ class ToolsOnObjectStorageTest {
   }
 
   @Test
+  void driftCheckWritesItsPageIntoABucketPrefix() throws Exception {
+    s3.createBucket("reports");
+    Run r = run(new DriftCheckCommand(s3.env()), "--baseline", QUICKSTART_DATA.resolve("churn.csv").toString(),
+        "--current", QUICKSTART_DATA.resolve("churn-production.csv").toString(), "--label", "churned",
+        "--report-to", "s3://reports/churn-drift/", "--output", "json", "--compact");
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
+    String page = JSON.readTree(r.out()).get("report").asText();
+    assertThat(page).matches("s3://reports/churn-drift/\\d{8}T\\d{6}\\.\\d{3}Z\\.html");
+    Path back = dir.resolve("page.html");
+    Run down = storage(s3.env(), "cp", page, back.toString());
+    assertThat(down.exit()).as(down.err()).isZero();
+    assertThat(Files.readString(back)).startsWith("<!DOCTYPE html>").contains("Dataset drift", "tenure");
+  }
+
+  @Test
   void aModelFolderGoesUpAndComesBackWithOneDigestAndAChangedObjectIsRefused() throws Exception {
     s3.createBucket("models");
     Path model = Files.createDirectories(dir.resolve("model-out/weights"));

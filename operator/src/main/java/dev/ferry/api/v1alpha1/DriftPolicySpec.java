@@ -32,6 +32,10 @@ public class DriftPolicySpec {
   @JsonPropertyDescription("How the check reaches s3:// or gs:// data (endpoint, the Secret with the keys).")
   public StorageSpec storage;
 
+  @JsonPropertyDescription("Where each check writes its HTML report, one page per check; status.report points at the"
+      + " latest. Default: no page (the verdict and scores are in the status either way).")
+  public ReportSpec report;
+
   // Bounded so the API server can afford the uniqueness rule above (its CEL cost grows with items squared times name length).
   @io.fabric8.generator.annotation.Size(max = 400)
   @JsonPropertyDescription("Per-feature test and threshold (at most 400). Default: every column but the label, test chosen by type.")
@@ -72,6 +76,18 @@ public class DriftPolicySpec {
     @Min(0)
     @JsonPropertyDescription("Threshold: a distance above it drifts; for p-value tests (ks, chi2), a p-value below it drifts.")
     public Double threshold;
+  }
+
+  /** Where the HTML reports go. */
+  public static class ReportSpec {
+    @Required
+    @io.fabric8.generator.annotation.Size(max = 512)
+    @ValidationRule(value = "self.startsWith('pvc://') || self.startsWith('s3://') || self.startsWith('gs://')",
+        message = "uri must be pvc://claim/folder, s3://bucket/prefix or gs://bucket/prefix")
+    @JsonPropertyDescription("Folder of the pages: pvc://claim/folder (the claim is mounted writable in the check's"
+        + " pod), s3://bucket/prefix or gs://bucket/prefix (written with spec.storage). Each page is named by its"
+        + " check's time, e.g. 20261204T213005.123Z.html; nothing is overwritten.")
+    public String uri;
   }
 
   public enum DriftTest { psi, ks, js, wasserstein, chi2, linf }

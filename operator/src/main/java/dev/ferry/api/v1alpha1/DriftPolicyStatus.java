@@ -14,6 +14,8 @@ public class DriftPolicyStatus extends FerryStatus {
   public List<Check> history = new ArrayList<>();
   @JsonPropertyDescription("The last online performance measurement.")
   public List<PerformanceResult> performance = new ArrayList<>();
+  @JsonPropertyDescription("The latest check's HTML report (with spec.report): pvc://, s3:// or gs:// URI of the page.")
+  public String report;
   @JsonPropertyDescription("The baseline the checks compare with now; when it moves (a new production version), a check runs at once.")
   public String baseline;
   @JsonPropertyDescription("When the next check is due (RFC 3339).")
@@ -63,6 +65,8 @@ public class DriftPolicyStatus extends FerryStatus {
     public List<FeatureScore> scores = new ArrayList<>();
     @JsonPropertyDescription("Why the check could not run, when it could not.")
     public String message;
+    @JsonPropertyDescription("The check's HTML report, when spec.report asked for one.")
+    public String report;
   }
 
   /** One feature's score. */

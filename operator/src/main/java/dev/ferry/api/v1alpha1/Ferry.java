@@ -29,6 +29,8 @@ public final class Ferry {
   public static final String ANNOTATION_APPROVE = GROUP + "/approve";
   /** Annotation on a DriftPolicy: any new value runs a drift check now. */
   public static final String ANNOTATION_CHECK_NOW = GROUP + "/check-now";
+  /** Annotation on drift-check Jobs: the folder (spec.report.uri) their HTML page goes to. */
+  public static final String ANNOTATION_REPORT_URI = GROUP + "/report-uri";
   /** Label on drift-check Jobs: the DriftPolicy they check for. */
   public static final String LABEL_DRIFT_POLICY = GROUP + "/drift-policy";
 
