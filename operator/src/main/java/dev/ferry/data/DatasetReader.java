@@ -103,6 +103,38 @@ public final class DatasetReader implements Closeable {
     this.index = map;
   }
 
+  /** Where a slice's rows come from: the next row of the slice, or null at its end. */
+  @FunctionalInterface
+  public interface RowSource {
+    Row next() throws DatasetException;
+  }
+
+  /** A part of another source (a time window, say): its columns and format, rows from {@code rows}. */
+  private DatasetReader(DatasetReader whole, String source, RowSource rows) {
+    this.source = source;
+    this.format = whole.format;
+    this.raw = null;
+    this.text = null;
+    this.rows = new Rows() {
+      @Override
+      Row next() throws DatasetException {
+        return rows.next();
+      }
+    };
+    this.rows.columns = whole.columns;
+    this.columns = whole.columns;
+    this.index = whole.index;
+  }
+
+  /**
+   * A reader over a part of this one's rows, as {@code rows} hands them out; {@code source} names
+   * the part in messages. It has no digest of its own (the bytes belong to the whole) and closing
+   * it leaves this reader open.
+   */
+  public DatasetReader slice(String source, RowSource rows) {
+    return new DatasetReader(this, source, rows);
+  }
+
   /** Opens a path, {@code file:} URI or {@code http(s)://} URL, taking the format from its extension. */
   public static DatasetReader open(String location) throws DatasetException {
     return open(location, null);
@@ -395,7 +427,7 @@ public final class DatasetReader implements Closeable {
 
   /** Raw bytes read so far from the source (the whole size once finished). */
   public long bytesRead() {
-    return raw.count;
+    return raw == null ? 0 : raw.count;
   }
 
   /** True once {@link #next()} has returned {@code null}. */
@@ -404,11 +436,14 @@ public final class DatasetReader implements Closeable {
   }
 
   /**
-   * {@code sha256:<hex>} of the raw bytes of the source.
+   * {@code sha256:<hex>} of the raw bytes of the source; null for a {@link #slice}.
    *
    * @throws IllegalStateException before the last row has been read
    */
   public String digest() {
+    if (raw == null) {
+      return null;
+    }
     if (!finished || !text.inputEnded()) {
       throw new IllegalStateException("the digest of " + source + " is known only after its last row has been read");
     }
@@ -424,6 +459,9 @@ public final class DatasetReader implements Closeable {
   }
 
   private void closeQuietly() {
+    if (text == null) {
+      return; // a slice: the whole reader owns the stream
+    }
     try {
       text.close();
     } catch (IOException ignored) {

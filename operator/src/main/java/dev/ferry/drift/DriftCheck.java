@@ -45,12 +45,31 @@ public final class DriftCheck {
   /** Names a column is taken to be the label by, unless {@code --label} says otherwise. */
   static final Set<String> LABEL_NAMES = Set.of("label", "target");
 
-  /** How to run. */
-  public record Options(DriftConfig config, boolean allTests, long spoolBytes, Path spoolDir, String label) {
+  /**
+   * How to run; {@code leftOut} names more columns to leave out and why (the column windows are
+   * split by, say).
+   */
+  public record Options(DriftConfig config, boolean allTests, long spoolBytes, Path spoolDir, String label,
+      Map<String, String> leftOut) {
     public Options {
       if (config == null) {
         config = DriftConfig.defaults();
       }
+      leftOut = leftOut == null ? Map.of() : Map.copyOf(leftOut);
+    }
+
+    public Options(DriftConfig config, boolean allTests, long spoolBytes, Path spoolDir, String label) {
+      this(config, allTests, spoolBytes, spoolDir, label, Map.of());
+    }
+
+    Options with(DriftConfig other) {
+      return new Options(other, allTests, spoolBytes, spoolDir, label, leftOut);
+    }
+
+    Options leavingOut(String column, String why) {
+      Map<String, String> more = new LinkedHashMap<>(leftOut);
+      more.put(column, why);
+      return new Options(config, allTests, spoolBytes, spoolDir, label, more);
     }
 
     DoubleSpool.Budget budget() {
@@ -66,7 +85,9 @@ public final class DriftCheck {
   static Map<String, String> excluded(List<String> columns, Options o) {
     Map<String, String> out = new LinkedHashMap<>();
     for (String c : columns) {
-      if (o.config().excluded().contains(c)) {
+      if (o.leftOut().containsKey(c)) {
+        out.put(c, o.leftOut().get(c));
+      } else if (o.config().excluded().contains(c)) {
         out.put(c, "label or id in the configuration's schema");
       } else if (o.label() != null ? o.label().equals(c)
           : LABEL_NAMES.contains(c.toLowerCase(Locale.ROOT)) && !o.config().features().containsKey(c)) {

@@ -194,6 +194,14 @@ public final class DriftConfig {
         new LinkedHashMap<>(declaredKinds), e, baselineUri, currentUri);
   }
 
+  /** A copy whose thresholds are these (learned ones), each feature keeping its configured test. */
+  public DriftConfig withThresholds(Map<String, Double> thresholds) {
+    Map<String, FeatureSetting> f = new LinkedHashMap<>(features);
+    thresholds.forEach((name, t) -> f.put(name, new FeatureSetting(f.containsKey(name) ? f.get(name).test() : null, t)));
+    return new DriftConfig(f, datasetDriftShare, correction, new LinkedHashMap<>(declaredKinds),
+        new LinkedHashSet<>(excluded), baselineUri, currentUri);
+  }
+
   /** Configured tests and thresholds by feature name, in file order. */
   public Map<String, FeatureSetting> features() {
     return features;

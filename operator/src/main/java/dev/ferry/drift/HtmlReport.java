@@ -47,6 +47,124 @@ public final class HtmlReport {
     return h.append("</body></html>\n").toString();
   }
 
+  /**
+   * A check by windows: the verdict, a table of each window's statistic per feature, and per
+   * feature its statistic over the windows against the threshold, then the worst window's
+   * distributions as a single check draws them.
+   */
+  public static String render(WindowedReport report) {
+    StringBuilder h = new StringBuilder(32_768);
+    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>")
+        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>")
+        .append("<title>").append(esc((report.datasetDrift() ? "Drift" : "No drift") + ": " + report.currentSource))
+        .append("</title><style>").append(STYLE).append("</style></head><body>\n");
+    h.append("<h1 class=\"verdict ").append(report.datasetDrift() ? "drift" : "ok").append("\">")
+        .append(report.datasetDrift() ? "Dataset drift" : "No dataset drift").append("</h1>\n");
+    h.append("<p class=\"message\">").append(esc(report.message())).append("</p>\n");
+    h.append("<table class=\"sources\"><tr><th>baseline</th><td>").append(esc(report.baselineSource))
+        .append("</td></tr><tr><th>current</th><td>").append(esc(report.currentSource))
+        .append("</td></tr><tr><th>windows</th><td>").append(esc(report.spec.toString())).append("</td></tr></table>\n");
+    List<String> features = report.features();
+    h.append("<h2>Windows</h2>\n<table class=\"windows\"><thead><tr><th>window</th><th>rows</th><th>verdict</th>");
+    features.forEach(f -> h.append("<th>").append(esc(f)).append("</th>"));
+    h.append("</tr></thead><tbody>\n");
+    for (WindowedCheck.WindowResult w : report.windows) {
+      h.append("<tr class=\"").append(w.report().datasetDrift() ? "drift" : "ok").append("\" data-window=\"")
+          .append(w.window().index()).append("\"><td>").append(esc(w.label())).append("</td><td>")
+          .append(w.report().current.rows()).append("</td><td class=\"verdict\">")
+          .append(w.report().datasetDrift() ? "drift" : "no drift").append("</td>");
+      for (String f : features) {
+        FeatureResult r = find(w.report(), f);
+        h.append("<td class=\"").append(r != null && r.drifted ? "cell drift" : "cell").append("\">")
+            .append(r == null ? "" : DriftReport.num(r.score)).append("</td>");
+      }
+      h.append("</tr>\n");
+    }
+    h.append("</tbody></table>\n");
+    for (String f : features) {
+      trend(h, report, f);
+    }
+    WindowedCheck.WindowResult worst = report.worst();
+    h.append("<h2>Distributions in ").append(esc(worst.label())).append("</h2>\n");
+    for (FeatureResult r : worst.report().scores) {
+      feature(h, r);
+    }
+    h.append("<p class=\"legend\"><span class=\"swatch baseline\"></span> baseline <span class=\"swatch current\">")
+        .append("</span> current; bars are shares of each data set's rows with a value.</p>\n");
+    return h.append("</body></html>\n").toString();
+  }
+
+  private static FeatureResult find(DriftReport report, String feature) {
+    for (FeatureResult r : report.scores) {
+      if (r.feature.equals(feature)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /** One feature's statistic per window as points on a line, with its threshold dashed across. */
+  private static void trend(StringBuilder h, WindowedReport report, String feature) {
+    List<Double> values = new java.util.ArrayList<>();
+    FeatureResult first = null;
+    for (WindowedCheck.WindowResult w : report.windows) {
+      FeatureResult r = find(w.report(), feature);
+      first = first == null ? r : first;
+      values.add(r == null ? null : r.score);
+    }
+    if (first == null) {
+      return;
+    }
+    double threshold = first.threshold;
+    double max = threshold;
+    for (Double v : values) {
+      if (v != null && Double.isFinite(v)) {
+        max = Math.max(max, v);
+      }
+    }
+    double top = max <= 0 ? 1 : niceCeiling(max * 1.05);
+    int n = values.size();
+    double plotW = WIDTH - LEFT - 8;
+    double plotH = HEIGHT - TOP - BOTTOM;
+    double step = n == 1 ? 0 : plotW / (n - 1);
+    WindowedCheck.Learned learned = report.learned.get(feature);
+    h.append("<section class=\"trend\" data-feature=\"").append(esc(feature)).append("\"><h3>").append(esc(feature))
+        .append("</h3><p class=\"stats\">").append(first.test.name()).append(" per window against ")
+        .append(DefaultTests.isPValue(first.test) ? "&lt; " : "&gt; ").append(DriftReport.num(threshold))
+        .append(learned == null ? " (configured)" : " (learned: the range of " + learned.windows()
+            + " baseline windows, " + DriftReport.num(learned.min()) + " to " + DriftReport.num(learned.max()) + ")")
+        .append("</p>\n<svg class=\"chart\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
+        .append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
+        .append("\" role=\"img\" aria-label=\"statistic per window\">");
+    for (int t = 0; t <= 4; t++) {
+      double y = TOP + plotH - plotH * t / 4;
+      h.append("<line class=\"grid\" x1=\"").append(LEFT).append("\" x2=\"").append(WIDTH - 8).append("\" y1=\"")
+          .append(fmt(y)).append("\" y2=\"").append(fmt(y)).append("\"/><text class=\"axis\" x=\"").append(LEFT - 4)
+          .append("\" y=\"").append(fmt(y + 4)).append("\" text-anchor=\"end\">")
+          .append(DriftReport.num(top * t / 4)).append("</text>");
+    }
+    double ty = TOP + plotH - plotH * Math.min(threshold, top) / top;
+    h.append("<line class=\"threshold\" x1=\"").append(LEFT).append("\" x2=\"").append(WIDTH - 8)
+        .append("\" y1=\"").append(fmt(ty)).append("\" y2=\"").append(fmt(ty)).append("\"/>");
+    StringBuilder path = new StringBuilder();
+    StringBuilder dots = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      Double v = values.get(i);
+      if (v == null || !Double.isFinite(v)) {
+        continue;
+      }
+      double x = LEFT + (n == 1 ? plotW / 2 : step * i);
+      double y = TOP + plotH - plotH * v / top;
+      path.append(path.length() == 0 ? "M" : " L").append(fmt(x)).append(' ').append(fmt(y));
+      FeatureResult r = find(report.windows.get(i).report(), feature);
+      dots.append("<circle class=\"point ").append(r.drifted ? "drift" : "ok").append("\" cx=\"").append(fmt(x))
+          .append("\" cy=\"").append(fmt(y)).append("\" r=\"4\" data-window=\"").append(i)
+          .append("\" data-statistic=\"").append(String.format(Locale.ROOT, "%.6g", v)).append("\"><title>")
+          .append(esc(report.windows.get(i).label() + ": " + DriftReport.num(v))).append("</title></circle>");
+    }
+    h.append("<path class=\"line\" d=\"").append(path).append("\"/>").append(dots).append("</svg></section>\n");
+  }
+
   private static void summary(StringBuilder h, DriftReport report) {
     h.append("<h2>Features</h2>\n<table class=\"summary\"><thead><tr><th>feature</th><th>type</th><th>test</th>")
         .append("<th>statistic</th><th>threshold</th><th>verdict</th><th>missing (baseline / current)</th>")
@@ -199,5 +317,8 @@ public final class HtmlReport {
       ".bar.current,.swatch.current{fill:#2b7bb9;background:#2b7bb9}.bar.current.drifted{fill:#d1453b}",
       ".grid{stroke:#e4e7eb}.axis,.label{font-size:11px;fill:#52606d}",
       ".swatch{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}",
-      ".note,.nochart{color:#52606d;font-size:13px}");
+      ".note,.nochart{color:#52606d;font-size:13px}",
+      ".threshold{stroke:#b42318;stroke-dasharray:4 3}.line{fill:none;stroke:#2b7bb9;stroke-width:1.5}",
+      ".point.ok{fill:#2b7bb9}.point.drift{fill:#d1453b}td.cell.drift{color:#b42318;font-weight:600}",
+      "table.windows{font-size:12px;display:block;overflow-x:auto}");
 }

@@ -78,6 +78,11 @@ public final class DriftCheckResults {
     }
     check.message = report.path("message").asText(null);
     check.report = page(reportFolder, report.path("report").asText(null));
+    if (report.hasNonNull("windows")) {
+      check.windows = report.path("windows").asInt();
+      check.driftedWindows = report.path("driftedWindows").asInt(0);
+      check.window = abbreviate(report.path("window").asText(""));
+    }
     return check;
   }
 

@@ -114,6 +114,13 @@ public final class DriftCronJobBuilder {
     }
     // The compact result goes to FERRY_RESULT_PATH (the termination message), the full report to the log.
     args.addAll(List.of("--output", "json"));
+    if (spec.window != null) {
+      args.addAll(List.of("--window", spec.window.rows != null ? Long.toString(spec.window.rows)
+          : spec.window.timestampColumn + ":" + spec.window.period));
+      if (Boolean.TRUE.equals(spec.window.learnThresholds)) {
+        args.add("--learn-thresholds");
+      }
+    }
     if (spec.report != null) {
       args.addAll(List.of("--report-to", PvcUris.containerPath(spec.report.uri)));
     }

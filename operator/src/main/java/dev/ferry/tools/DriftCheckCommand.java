@@ -9,6 +9,9 @@ import dev.ferry.drift.DriftConfig;
 import dev.ferry.drift.DriftInputException;
 import dev.ferry.drift.DriftProfile;
 import dev.ferry.drift.DriftReport;
+import dev.ferry.drift.WindowedCheck;
+import dev.ferry.drift.WindowedReport;
+import dev.ferry.drift.Windows;
 import dev.ferry.kube.PvcUris;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -105,6 +108,16 @@ public class DriftCheckCommand implements Callable<Integer> {
           + " distributions per feature; nothing fetched from the network).")
   Path html;
 
+  @Option(names = "--window", paramLabel = "ROWS|COLUMN:PERIOD",
+      description = "Check the current data window by window: every ROWS rows, or by a timestamp column into periods"
+          + " (timestamp:1d; s, m, h, d or w, aligned to the epoch in UTC; rows in time order). Drift in any window is"
+          + " drift.")
+  String window;
+
+  @Option(names = "--learn-thresholds", description = "With --window: learn each feature's threshold from the"
+      + " baseline's own windows (a statistic outside the range they reached drifts) instead of the configured one.")
+  boolean learnThresholds;
+
   @Option(names = "--report-to", paramLabel = "FOLDER",
       description = "Also write the HTML page as a new file, named by the check's time, in this folder: a path,"
           + " pvc://claim/folder, s3://bucket/prefix or gs://bucket/prefix. The result JSON says where (report).")
@@ -163,20 +176,14 @@ public class DriftCheckCommand implements Callable<Integer> {
       String b = location(baseline, ENV_BASELINE, cfg.baselineUri(), "baseline", "--baseline");
       String c = location(current, ENV_CURRENT, cfg.currentUri(), "current data", "--current");
       DriftCheck.Options o = options(cfg);
-      DriftReport report;
-      try (DatasetReader cur = DatasetReader.open(c, format(currentFormat, "--current-format"), env)) {
-        if (DriftProfile.looksLikeProfile(b)) {
-          report = DriftCheck.compare(DriftProfile.read(Path.of(b)), cur, o);
-        } else {
-          try (DatasetReader base = DatasetReader.open(b, format(baselineFormat, "--baseline-format"), env)) {
-            report = DriftCheck.compare(base, cur, o);
-          }
-        }
+      if (learnThresholds && window == null) {
+        throw new DriftInputException("--learn-thresholds learns from the baseline's windows: give --window too");
       }
+      Checked report = window != null ? windowed(b, c, o) : single(b, c, o);
       // The page is written first, so the result can say where it is.
       String page = null;
       if (html != null || reportTo != null) {
-        String rendered = dev.ferry.drift.HtmlReport.render(report);
+        String rendered = report.html();
         if (html != null) {
           try {
             write(html, rendered.getBytes(StandardCharsets.UTF_8));
@@ -196,18 +203,18 @@ public class DriftCheckCommand implements Callable<Integer> {
         }
       }
       if (compact) {
-        out.println(new String(report.toCompact(DriftReport.COMPACT_LIMIT, page), StandardCharsets.UTF_8));
+        out.println(new String(report.compact(page), StandardCharsets.UTF_8));
       } else if (output == Output.json) {
-        out.println(pretty(report));
+        out.println(report.json());
       } else {
-        out.print(report.toText());
+        out.print(report.text());
         if (page != null) {
           out.println("report: " + page);
         }
       }
       out.flush();
       if (resultPath != null) {
-        write(resultPath, report.toCompact(DriftReport.COMPACT_LIMIT, page));
+        write(resultPath, report.compact(page));
       }
       return report.datasetDrift() && !succeedOnDrift ? DRIFT : NO_DRIFT;
     } catch (DatasetException | DriftInputException e) {
@@ -223,6 +230,107 @@ public class DriftCheckCommand implements Callable<Integer> {
       // A bug, not bad input; still one line, not a stack trace, and still a result for the operator.
       return unusable("internal error: " + e, resultPath, json, out, err);
     }
+  }
+
+  /** A finished check, single or by windows, in each form it is written. */
+  private interface Checked {
+    boolean datasetDrift();
+
+    String html();
+
+    String json();
+
+    String text();
+
+    byte[] compact(String page);
+  }
+
+  private Checked single(String b, String c, DriftCheck.Options o)
+      throws DatasetException, DriftInputException {
+    DriftReport report;
+    try (DatasetReader cur = DatasetReader.open(c, format(currentFormat, "--current-format"), env)) {
+      if (DriftProfile.looksLikeProfile(b)) {
+        report = DriftCheck.compare(DriftProfile.read(Path.of(b)), cur, o);
+      } else {
+        try (DatasetReader base = DatasetReader.open(b, format(baselineFormat, "--baseline-format"), env)) {
+          report = DriftCheck.compare(base, cur, o);
+        }
+      }
+    }
+    DriftReport r = report;
+    return new Checked() {
+      public boolean datasetDrift() {
+        return r.datasetDrift();
+      }
+
+      public String html() {
+        return dev.ferry.drift.HtmlReport.render(r);
+      }
+
+      public String json() {
+        return pretty(r);
+      }
+
+      public String text() {
+        return r.toText();
+      }
+
+      public byte[] compact(String page) {
+        return r.toCompact(DriftReport.COMPACT_LIMIT, page);
+      }
+    };
+  }
+
+  private Checked windowed(String b, String c, DriftCheck.Options o) throws DatasetException, DriftInputException {
+    Windows.Spec spec = Windows.parse(window, "--window");
+    WindowedReport report;
+    try (DatasetReader cur = DatasetReader.open(c, format(currentFormat, "--current-format"), env)) {
+      DataFormat bf = format(baselineFormat, "--baseline-format");
+      if (DriftProfile.looksLikeProfile(b)) {
+        if (learnThresholds) {
+          throw new DriftInputException("--learn-thresholds needs the baseline's rows to split into windows, and "
+              + b + " is a profile: give the baseline data instead");
+        }
+        report = WindowedCheck.run(DriftProfile.read(Path.of(b)), null, cur, spec, o);
+      } else {
+        DriftProfile profile;
+        try (DatasetReader base = DatasetReader.open(b, bf, env)) {
+          profile = WindowedCheck.profile(base, spec, o, spoolDir);
+        } catch (IOException e) {
+          throw new DriftInputException("cannot keep the baseline's profile in a temporary file ("
+              + (spoolDir == null ? "java.io.tmpdir" : spoolDir) + "): " + e.getMessage(), e);
+        }
+        if (learnThresholds) {
+          try (DatasetReader again = DatasetReader.open(b, bf, env)) {
+            report = WindowedCheck.run(profile, again, cur, spec, o);
+          }
+        } else {
+          report = WindowedCheck.run(profile, null, cur, spec, o);
+        }
+      }
+    }
+    WindowedReport r = report;
+    return new Checked() {
+      public boolean datasetDrift() {
+        return r.datasetDrift();
+      }
+
+      public String html() {
+        return dev.ferry.drift.HtmlReport.render(r);
+      }
+
+      public String json() {
+        return r.toPrettyJson();
+      }
+
+      public String text() {
+        return r.toText();
+      }
+
+      public byte[] compact(String page) {
+        return r.toCompact(DriftReport.COMPACT_LIMIT, page);
+      }
+    };
   }
 
   private static String pretty(DriftReport r) {

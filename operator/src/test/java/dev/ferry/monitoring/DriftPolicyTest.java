@@ -247,6 +247,26 @@ class DriftPolicyTest extends OperatorTestBase {
   }
 
   @Test
+  void windowsByTimeGoToTheCheckAndTheWorstWindowIsInTheStatus() {
+    deployment(2L, 1L);
+    runner.succeed("drift-check", "{\"result\":\"Drift\",\"windows\":7,\"driftedWindows\":2,"
+        + "\"window\":\"2030-01-03T00:00:00Z/2030-01-04T00:00:00Z\",\"features\":3,\"driftedFeatures\":2}");
+    policy(s -> {
+      s.window = new DriftPolicySpec.WindowSpec();
+      s.window.timestampColumn = "served_at";
+      s.window.period = "1d";
+      s.window.learnThresholds = true;
+    });
+    CronJob cron = awaitResource(CronJob.class, "churn-drift-drift", c -> true);
+    assertThat(cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsSubsequence("--window", "served_at:1d", "--learn-thresholds");
+    DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastCheck != null);
+    assertThat(seen.getStatus().lastCheck.windows).isEqualTo(7);
+    assertThat(seen.getStatus().lastCheck.driftedWindows).isEqualTo(2);
+    assertThat(seen.getStatus().lastCheck.window).isEqualTo("2030-01-03T00:00:00Z/2030-01-04T00:00:00Z");
+  }
+
+  @Test
   void aReportFolderThatCannotBeWrittenIsAnInvalidSpecNamingTheField() {
     deployment(2L, 1L);
     policy(s -> {

@@ -32,6 +32,10 @@ public class DriftPolicySpec {
   @JsonPropertyDescription("How the check reaches s3:// or gs:// data (endpoint, the Secret with the keys).")
   public StorageSpec storage;
 
+  @JsonPropertyDescription("Check the current data window by window (by rows or by a timestamp column); drift in any"
+      + " window is drift. Default: the current data as one whole.")
+  public WindowSpec window;
+
   @JsonPropertyDescription("Where each check writes its HTML report, one page per check; status.report points at the"
       + " latest. Default: no page (the verdict and scores are in the status either way).")
   public ReportSpec report;
@@ -76,6 +80,27 @@ public class DriftPolicySpec {
     @Min(0)
     @JsonPropertyDescription("Threshold: a distance above it drifts; for p-value tests (ks, chi2), a p-value below it drifts.")
     public Double threshold;
+  }
+
+  /** How the current data is split into windows. */
+  @ValidationRule(value = "has(self.rows) != has(self.timestampColumn)",
+      message = "window: give rows or timestampColumn, not both")
+  @ValidationRule(value = "has(self.timestampColumn) == has(self.period)",
+      message = "window: timestampColumn and period go together")
+  public static class WindowSpec {
+    @Min(1)
+    @JsonPropertyDescription("Rows per window, in file order.")
+    public Long rows;
+    @io.fabric8.generator.annotation.Size(min = 1, max = 128)
+    @JsonPropertyDescription("Column holding each row's time (ISO 8601, a date, or seconds since the epoch); rows must"
+        + " come in time order. The column is not tested itself.")
+    public String timestampColumn;
+    @Pattern("^[1-9][0-9]{0,8}(s|m|h|d|w)$")
+    @JsonPropertyDescription("Length of a time window, aligned to the epoch in UTC, e.g. 1h or 1d.")
+    public String period;
+    @JsonPropertyDescription("Learn each feature's threshold from the baseline's own windows (outside the range they"
+        + " reached drifts) instead of features[].threshold. Needs at least 3 baseline windows.")
+    public Boolean learnThresholds;
   }
 
   /** Where the HTML reports go. */

@@ -67,6 +67,12 @@ public class DriftPolicyStatus extends FerryStatus {
     public String message;
     @JsonPropertyDescription("The check's HTML report, when spec.report asked for one.")
     public String report;
+    @JsonPropertyDescription("With spec.window: how many windows were checked.")
+    public Integer windows;
+    @JsonPropertyDescription("With spec.window: how many drifted.")
+    public Integer driftedWindows;
+    @JsonPropertyDescription("With spec.window: the window that drifted most, whose counts and scores these are.")
+    public String window;
   }
 
   /** One feature's score. */
