@@ -48,6 +48,8 @@ public final class DriftReport {
   final Correction correction;
   final int pValueTests;
   final boolean allTests;
+  /** The multivariate test, when it was asked for (--multivariate). */
+  Multivariate.Result multivariate;
 
   DriftReport(Source baseline, Source current, List<FeatureResult> results, List<Skipped> skipped,
       List<String> warnings, double datasetDriftShare, Correction correction, int pValueTests, boolean allTests) {
@@ -84,9 +86,23 @@ public final class DriftReport {
     return scores.isEmpty() ? 0 : (double) driftedFeatures() / features();
   }
 
-  /** The dataset drifts when at least one feature does and their share reaches datasetDriftShare. */
+  /**
+   * The dataset drifts when at least one feature does and their share reaches datasetDriftShare,
+   * or when the multivariate test, asked for, finds that the features no longer move together.
+   */
   public boolean datasetDrift() {
-    return driftedFeatures() > 0 && driftShare() >= datasetDriftShare;
+    return driftedFeatures() > 0 && driftShare() >= datasetDriftShare
+        || multivariate != null && multivariate.drifted();
+  }
+
+  /** This report with the multivariate test's result, which takes part in the verdict. */
+  public DriftReport withMultivariate(Multivariate.Result result) {
+    this.multivariate = result;
+    return this;
+  }
+
+  public Multivariate.Result multivariate() {
+    return multivariate;
   }
 
   /** {@code Drift} or {@code NoDrift}. */
@@ -111,7 +127,9 @@ public final class DriftReport {
   public String message() {
     int d = driftedFeatures();
     return (datasetDrift() ? "dataset drift: " : "no dataset drift: ") + d + " of " + features() + " features drifted ("
-        + percent(driftShare()) + ", dataset drift at " + percent(datasetDriftShare) + ")";
+        + percent(driftShare()) + ", dataset drift at " + percent(datasetDriftShare) + ")"
+        + (multivariate == null ? "" : "; multivariate: reconstruction error " + num(multivariate.currentError())
+            + (multivariate.drifted() ? " above " : " within ") + num(multivariate.threshold()));
   }
 
   // ---------------------------------------------------------------- JSON
@@ -133,6 +151,9 @@ public final class DriftReport {
     n.put("message", message());
     n.set("baseline", source(baseline));
     n.set("current", source(current));
+    if (multivariate != null) {
+      n.set("multivariate", multivariateJson(multivariate, true));
+    }
     ArrayNode s = n.putArray("scores");
     for (FeatureResult r : scores) {
       s.add(full(r));
@@ -143,6 +164,26 @@ public final class DriftReport {
     }
     ArrayNode w = n.putArray("warnings");
     warnings.forEach(w::add);
+    return n;
+  }
+
+  static ObjectNode multivariateJson(Multivariate.Result m, boolean full) {
+    ObjectNode n = F.objectNode();
+    n.put("method", "pca-reconstruction");
+    putNumber(n, "error", m.currentError());
+    putNumber(n, "threshold", m.threshold());
+    n.put("drifted", m.drifted());
+    if (full) {
+      putNumber(n, "baselineError", m.baselineError());
+      putNumber(n, "baselineErrorStd", m.baselineErrorStd());
+      putNumber(n, "ratio", m.ratio());
+      n.put("components", m.components());
+      putNumber(n, "explainedVariance", m.explainedVariance());
+      n.put("baselineRows", m.baselineRows());
+      n.put("currentRows", m.currentRows());
+      ArrayNode f = n.putArray("features");
+      m.features().forEach(f::add);
+    }
     return n;
   }
 
@@ -207,6 +248,9 @@ public final class DriftReport {
     head.put("result", result());
     if (report != null) {
       head.put("report", report);
+    }
+    if (multivariate != null) {
+      head.set("multivariate", multivariateJson(multivariate, false));
     }
     head.put("driftedFeatures", driftedFeatures());
     head.put("features", features());
@@ -297,6 +341,14 @@ public final class DriftReport {
         .append("; the dataset drifts at ").append(percent(datasetDriftShare)).append(")\n");
     b.append("baseline: ").append(describe(baseline)).append('\n');
     b.append("current:  ").append(describe(current)).append('\n');
+    if (multivariate != null) {
+      Multivariate.Result m = multivariate;
+      b.append("multivariate: PCA reconstruction error ").append(num(m.currentError())).append(" against ")
+          .append(num(m.baselineError())).append(" in the baseline (x").append(String.format(Locale.ROOT, "%.2f", m.ratio()))
+          .append("; threshold ").append(num(m.threshold())).append(", ").append(m.components()).append(" of ")
+          .append(m.features().size()).append(" components, ").append(percent(m.explainedVariance()))
+          .append(" of the variance): ").append(m.drifted() ? "DRIFT" : "no drift").append('\n');
+    }
     if (pValueTests > 0) {
       b.append("p-values: ").append(correctionName(correction)).append(" correction over ").append(pValueTests)
           .append(" p-value test").append(pValueTests == 1 ? "" : "s")

@@ -32,6 +32,9 @@ public final class HtmlReport {
     h.append("<table class=\"sources\"><tr><th>baseline</th><td>").append(esc(DriftReport.describe(report.baseline)))
         .append("</td></tr><tr><th>current</th><td>").append(esc(DriftReport.describe(report.current)))
         .append("</td></tr></table>\n");
+    if (report.multivariate != null) {
+      multivariate(h, report.multivariate);
+    }
     summary(h, report);
     for (FeatureResult r : report.scores) {
       feature(h, r);
@@ -92,6 +95,17 @@ public final class HtmlReport {
     h.append("<p class=\"legend\"><span class=\"swatch baseline\"></span> baseline <span class=\"swatch current\">")
         .append("</span> current; bars are shares of each data set's rows with a value.</p>\n");
     return h.append("</body></html>\n").toString();
+  }
+
+  private static void multivariate(StringBuilder h, Multivariate.Result m) {
+    h.append("<section class=\"multivariate ").append(m.drifted() ? "drift" : "ok").append("\"><h2>Multivariate</h2>")
+        .append("<p class=\"stats\">PCA reconstruction error of the ").append(m.features().size())
+        .append(" number features together: ").append(DriftReport.num(m.currentError())).append(" against ")
+        .append(DriftReport.num(m.baselineError())).append(" in the baseline (threshold ")
+        .append(DriftReport.num(m.threshold())).append("; ").append(m.components()).append(" components explain ")
+        .append(DriftReport.percent(m.explainedVariance())).append(" of the variance): <strong>")
+        .append(m.drifted() ? "drift" : "no drift").append("</strong>. It sees a change in how the features move"
+            + " together that the tests of each feature alone may not.</p></section>\n");
   }
 
   private static FeatureResult find(DriftReport report, String feature) {

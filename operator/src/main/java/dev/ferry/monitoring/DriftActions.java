@@ -127,7 +127,12 @@ public final class DriftActions {
           .filter(s -> Boolean.TRUE.equals(s.drifted)).limit(5)
           .map(s -> s.feature + " " + s.test + " " + String.format(java.util.Locale.ROOT, "%.4g", s.score)
               + (s.test != null && (s.test.equals("ks") || s.test.equals("chi2")) ? " < " : " > ") + s.threshold)
-          .collect(Collectors.joining(", "));
+          .collect(Collectors.joining(", "))
+          + (check.multivariate != null && Boolean.TRUE.equals(check.multivariate.drifted)
+              ? "; together (PCA reconstruction error) " + String.format(java.util.Locale.ROOT, "%.4g > %.4g",
+                  check.multivariate.error, check.multivariate.threshold) : "")
+          + (check.windows != null ? "; in " + check.driftedWindows + " of " + check.windows + " windows, most in "
+              + check.window : "");
       default -> check == null ? "no drift" : "no drift in " + check.features + " features";
     };
   }

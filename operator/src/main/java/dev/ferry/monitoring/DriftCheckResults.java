@@ -2,6 +2,7 @@ package dev.ferry.monitoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.api.v1alpha1.DriftPolicyStatus;
 import dev.ferry.api.v1alpha1.DriftPolicyStatus.Check;
 import dev.ferry.api.v1alpha1.DriftPolicyStatus.FeatureScore;
 import java.io.IOException;
@@ -78,6 +79,13 @@ public final class DriftCheckResults {
     }
     check.message = report.path("message").asText(null);
     check.report = page(reportFolder, report.path("report").asText(null));
+    JsonNode multivariate = report.path("multivariate");
+    if (multivariate.isObject()) {
+      check.multivariate = new DriftPolicyStatus.MultivariateScore();
+      check.multivariate.error = number(multivariate.get("error"));
+      check.multivariate.threshold = number(multivariate.get("threshold"));
+      check.multivariate.drifted = multivariate.path("drifted").asBoolean(false);
+    }
     if (report.hasNonNull("windows")) {
       check.windows = report.path("windows").asInt();
       check.driftedWindows = report.path("driftedWindows").asInt(0);

@@ -121,6 +121,9 @@ public final class DriftCronJobBuilder {
         args.add("--learn-thresholds");
       }
     }
+    if (Boolean.TRUE.equals(spec.multivariate)) {
+      args.add("--multivariate");
+    }
     if (spec.report != null) {
       args.addAll(List.of("--report-to", PvcUris.containerPath(spec.report.uri)));
     }

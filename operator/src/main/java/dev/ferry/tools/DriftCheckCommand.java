@@ -118,6 +118,11 @@ public class DriftCheckCommand implements Callable<Integer> {
       + " baseline's own windows (a statistic outside the range they reached drifts) instead of the configured one.")
   boolean learnThresholds;
 
+  @Option(names = "--multivariate", description = "Also test the number features together: PCA reconstruction error"
+      + " against the baseline's, which sees a change in how features move together (a correlation that flipped) when"
+      + " each feature alone looks unchanged. Reads each file once more; the baseline must be data, not a profile.")
+  boolean multivariate;
+
   @Option(names = "--report-to", paramLabel = "FOLDER",
       description = "Also write the HTML page as a new file, named by the check's time, in this folder: a path,"
           + " pvc://claim/folder, s3://bucket/prefix or gs://bucket/prefix. The result JSON says where (report).")
@@ -176,6 +181,10 @@ public class DriftCheckCommand implements Callable<Integer> {
       String b = location(baseline, ENV_BASELINE, cfg.baselineUri(), "baseline", "--baseline");
       String c = location(current, ENV_CURRENT, cfg.currentUri(), "current data", "--current");
       DriftCheck.Options o = options(cfg);
+      if (multivariate && window != null) {
+        throw new DriftInputException("--multivariate checks the current data as one whole; it does not yet run per"
+            + " --window");
+      }
       if (learnThresholds && window == null) {
         throw new DriftInputException("--learn-thresholds learns from the baseline's windows: give --window too");
       }
@@ -248,6 +257,10 @@ public class DriftCheckCommand implements Callable<Integer> {
   private Checked single(String b, String c, DriftCheck.Options o)
       throws DatasetException, DriftInputException {
     DriftReport report;
+    if (multivariate && DriftProfile.looksLikeProfile(b)) {
+      throw new DriftInputException("--multivariate needs the baseline's rows, and " + b + " is a profile: give the"
+          + " baseline data instead");
+    }
     try (DatasetReader cur = DatasetReader.open(c, format(currentFormat, "--current-format"), env)) {
       if (DriftProfile.looksLikeProfile(b)) {
         report = DriftCheck.compare(DriftProfile.read(Path.of(b)), cur, o);
@@ -256,6 +269,14 @@ public class DriftCheckCommand implements Callable<Integer> {
           report = DriftCheck.compare(base, cur, o);
         }
       }
+    }
+    if (multivariate) {
+      java.util.List<String> numbers = report.scores().stream()
+          .filter(f -> f.kind() == ColumnKind.number).map(dev.ferry.drift.FeatureResult::feature).toList();
+      DataFormat bf = format(baselineFormat, "--baseline-format");
+      DataFormat cf = format(currentFormat, "--current-format");
+      report.withMultivariate(dev.ferry.drift.Multivariate.check(() -> DatasetReader.open(b, bf, env),
+          () -> DatasetReader.open(c, cf, env), numbers));
     }
     DriftReport r = report;
     return new Checked() {

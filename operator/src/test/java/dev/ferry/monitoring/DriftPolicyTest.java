@@ -261,9 +261,29 @@ class DriftPolicyTest extends OperatorTestBase {
     assertThat(cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
         .containsSubsequence("--window", "served_at:1d", "--learn-thresholds");
     DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastCheck != null);
+    assertThat(seen.getStatus().lastCheck.multivariate).as("not asked for").isNull();
     assertThat(seen.getStatus().lastCheck.windows).isEqualTo(7);
     assertThat(seen.getStatus().lastCheck.driftedWindows).isEqualTo(2);
     assertThat(seen.getStatus().lastCheck.window).isEqualTo("2030-01-03T00:00:00Z/2030-01-04T00:00:00Z");
+  }
+
+  @Test
+  void theMultivariateTestGoesToTheCheckAndItsVerdictIsInTheStatus() {
+    deployment(2L, 1L);
+    runner.succeed("drift-check", "{\"result\":\"Drift\",\"features\":3,\"driftedFeatures\":0,"
+        + "\"multivariate\":{\"method\":\"pca-reconstruction\",\"error\":1.9,\"threshold\":0.71,\"drifted\":true}}");
+    policy(s -> s.multivariate = true);
+    CronJob cron = awaitResource(CronJob.class, "churn-drift-drift", c -> true);
+    assertThat(cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .contains("--multivariate");
+    DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastCheck != null && p.getStatus().lastAction != null);
+    assertThat(seen.getStatus().lastCheck.multivariate.drifted).isTrue();
+    assertThat(seen.getStatus().lastCheck.multivariate.error).isEqualTo(1.9);
+    assertThat(seen.getStatus().lastCheck.multivariate.threshold).isEqualTo(0.71);
+    assertThat(Conditions.isTrue(seen.getStatus(), "DriftDetected")).isTrue();
+    assertThat(seen.getStatus().lastAction.kind).as("dataset drift by the joint test retrains too").isEqualTo("Retrain");
+    assertThat(Conditions.find(seen.getStatus(), "DriftDetected").orElseThrow().getMessage())
+        .contains("0 of 3 features drifted", "together (PCA reconstruction error) 1.900 > 0.7100");
   }
 
   @Test

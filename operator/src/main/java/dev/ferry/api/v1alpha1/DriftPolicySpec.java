@@ -12,6 +12,8 @@ import java.util.List;
 /** Desired state of a DriftPolicy. */
 @ValidationRule(value = "!has(self.features) || self.features.all(f, self.features.exists_one(g, g.name == f.name))",
     message = "features[].name must be unique")
+@ValidationRule(value = "!(has(self.multivariate) && self.multivariate && has(self.window))",
+    message = "multivariate checks the current data as one whole: not with window")
 public class DriftPolicySpec {
   @Required
   @JsonPropertyDescription("ModelDeployment (same namespace) whose production version is watched.")
@@ -35,6 +37,11 @@ public class DriftPolicySpec {
   @JsonPropertyDescription("Check the current data window by window (by rows or by a timestamp column); drift in any"
       + " window is drift. Default: the current data as one whole.")
   public WindowSpec window;
+
+  @JsonPropertyDescription("Also test the number features together (PCA reconstruction error against the baseline's),"
+      + " which finds a change in how they move together that per-feature tests miss; its drift is dataset drift."
+      + " Not with window. Default false.")
+  public Boolean multivariate;
 
   @JsonPropertyDescription("Where each check writes its HTML report, one page per check; status.report points at the"
       + " latest. Default: no page (the verdict and scores are in the status either way).")

@@ -67,12 +67,24 @@ public class DriftPolicyStatus extends FerryStatus {
     public String message;
     @JsonPropertyDescription("The check's HTML report, when spec.report asked for one.")
     public String report;
+    @JsonPropertyDescription("With spec.multivariate: the test of the number features together.")
+    public MultivariateScore multivariate;
     @JsonPropertyDescription("With spec.window: how many windows were checked.")
     public Integer windows;
     @JsonPropertyDescription("With spec.window: how many drifted.")
     public Integer driftedWindows;
     @JsonPropertyDescription("With spec.window: the window that drifted most, whose counts and scores these are.")
     public String window;
+  }
+
+  /** The multivariate test's result. */
+  public static class MultivariateScore {
+    @JsonPropertyDescription("PCA reconstruction error of the current data (mean over its rows).")
+    public Double error;
+    @JsonPropertyDescription("The error above which it drifts: the baseline's plus three standard errors.")
+    public Double threshold;
+    @JsonPropertyDescription("Whether it drifted.")
+    public Boolean drifted;
   }
 
   /** One feature's score. */
