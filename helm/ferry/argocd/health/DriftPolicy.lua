@@ -1,6 +1,6 @@
 -- Argo CD health of a Ferry DriftPolicy (ferry.dev/v1alpha1).
 --   Degraded     drift detected at the last check (DriftDetected=True), the last check failed
---                (DriftDetected=Unknown), or the spec is invalid
+--                or its data failed a data-quality gate (DriftDetected=Unknown), or the spec is invalid
 --   Progressing  no baseline yet (the ModelDeployment serves nothing) or not yet observed
 --   Healthy      scheduled, and the last check (if any) found no drift
 local function condition(t)
@@ -32,6 +32,9 @@ if ready ~= nil and ready.status == "False" then
 elseif drift ~= nil and drift.status == "True" then
   hs.status = "Degraded"
   hs.message = "Drift detected: " .. (drift.message or "")
+elseif drift ~= nil and drift.status == "Unknown" and drift.reason == "DataQualityFailed" then
+  hs.status = "Degraded"
+  hs.message = "Data quality failed at the last check: " .. (drift.message or "")
 elseif drift ~= nil and drift.status == "Unknown" then
   hs.status = "Degraded"
   hs.message = "The last drift check failed: " .. (drift.message or "")

@@ -29,8 +29,15 @@ final class ColumnScan {
   double max = Double.NEGATIVE_INFINITY;
   /** Categories: counts. */
   final CategoryCounter categories;
+  /** Numbers: the baseline's range when known during the pass (else NaN), and how many values fell outside it. */
+  final double lo;
+  final double hi;
+  long outside;
 
-  ColumnScan(String name, int index, ColumnKind kind, String kindOrigin, DoubleSpool spool, double[] edges) {
+  ColumnScan(String name, int index, ColumnKind kind, String kindOrigin, DoubleSpool spool, double[] edges, double lo,
+      double hi) {
+    this.lo = lo;
+    this.hi = hi;
     this.name = name;
     this.index = index;
     this.kind = kind;
@@ -73,6 +80,9 @@ final class ColumnScan {
     }
     if (bins != null) {
       bins[binner.bin(d)]++;
+    }
+    if (d < lo || d > hi) {
+      outside++;
     }
     if (spool != null) {
       spool.add(d);

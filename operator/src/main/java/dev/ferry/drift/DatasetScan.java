@@ -22,8 +22,16 @@ final class DatasetScan {
   /** Most rows read ahead for that. */
   static final int INFER_ROWS = 100_000;
 
-  /** What to do with one column. */
-  record Plan(String name, ColumnKind kind, String kindOrigin, boolean keepValues, double[] edges) {}
+  /**
+   * What to do with one column; {@code lo} and {@code hi} are the baseline's range when it is known
+   * during the pass (NaN otherwise), to count the values outside it.
+   */
+  record Plan(String name, ColumnKind kind, String kindOrigin, boolean keepValues, double[] edges, double lo,
+      double hi) {
+    Plan(String name, ColumnKind kind, String kindOrigin, boolean keepValues, double[] edges) {
+      this(name, kind, kindOrigin, keepValues, edges, Double.NaN, Double.NaN);
+    }
+  }
 
   final DatasetReader reader;
   final String side;
@@ -110,7 +118,7 @@ final class DatasetScan {
       int index = reader.columnIndex(p.name());
       DoubleSpool spool = p.kind() == ColumnKind.number && p.keepValues() ? new DoubleSpool(budget, p.name()) : null;
       ColumnScan c = new ColumnScan(p.name(), index, p.kind(), p.kindOrigin(), spool,
-          p.kind() == ColumnKind.number ? p.edges() : null);
+          p.kind() == ColumnKind.number ? p.edges() : null, p.lo(), p.hi());
       columns.put(p.name(), c);
       cols.add(c);
     }

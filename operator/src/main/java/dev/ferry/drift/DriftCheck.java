@@ -66,7 +66,18 @@ public final class DriftCheck {
       return new Options(other, allTests, spoolBytes, spoolDir, label, leftOut);
     }
 
-    Options leavingOut(String column, String why) {
+    /** These options, comparing only {@code column} of {@code columns} (the others left out). */
+    public Options only(String column, List<String> columns) {
+      Map<String, String> more = new LinkedHashMap<>(leftOut);
+      for (String c : columns) {
+        if (!c.equals(column)) {
+          more.put(c, "not the target");
+        }
+      }
+      return new Options(config, allTests, spoolBytes, spoolDir, label, more);
+    }
+
+    public Options leavingOut(String column, String why) {
       Map<String, String> more = new LinkedHashMap<>(leftOut);
       more.put(column, why);
       return new Options(config, allTests, spoolBytes, spoolDir, label, more);
@@ -84,9 +95,12 @@ public final class DriftCheck {
   /** The columns to leave out and why: the label and the configuration's label and id columns. */
   static Map<String, String> excluded(List<String> columns, Options o) {
     Map<String, String> out = new LinkedHashMap<>();
+    String target = o.config().outputs().target();
     for (String c : columns) {
       if (o.leftOut().containsKey(c)) {
         out.put(c, o.leftOut().get(c));
+      } else if (c.equals(target) || c.equals(o.config().outputs().prediction())) {
+        continue; // the model's own columns, tested in their roles
       } else if (o.config().excluded().contains(c)) {
         out.put(c, "label or id in the configuration's schema");
       } else if (o.label() != null ? o.label().equals(c)
@@ -222,7 +236,7 @@ public final class DriftCheck {
               b.spool.close();
               b.spool = null;
             }
-            cplans.add(new DatasetScan.Plan(f, ColumnKind.number, b.kindOrigin, keep, bf.edges));
+            cplans.add(new DatasetScan.Plan(f, ColumnKind.number, b.kindOrigin, keep, bf.edges, bf.min, bf.max));
           } else {
             cplans.add(new DatasetScan.Plan(f, ColumnKind.category, b.kindOrigin, false, null));
           }
@@ -345,7 +359,7 @@ public final class DriftCheck {
       if (f.kind == ColumnKind.number) {
         DriftTest test = testOf(o, f.name, f.kind, f.count);
         boolean keep = o.allTests() || DefaultTests.needsValues(test);
-        plans.add(new DatasetScan.Plan(f.name, f.kind, f.kindOrigin, keep, f.edges));
+        plans.add(new DatasetScan.Plan(f.name, f.kind, f.kindOrigin, keep, f.edges, f.min, f.max));
       } else {
         plans.add(new DatasetScan.Plan(f.name, f.kind, f.kindOrigin, false, null));
       }
@@ -387,13 +401,18 @@ public final class DriftCheck {
     Set<DriftTest> tests = o.allTests() ? ColumnKind.number.tests() : Set.of(test);
     Ecdf ce = null;
     long[] bins = c.bins;
+    long outside = c.outside;
     if (c.spool != null) {
       double[] values = c.spool.toArray();
       dev.ferry.stats.Sorting.sort(values, values.length);
+      outside = countOutside(values, bf.min, bf.max);
       ce = Ecdf.ofSorted(values, values.length);
       if (bins == null) {
         bins = Binning.countSorted(bf.edges, ce);
       }
+    }
+    if (c.spool != null || !Double.isNaN(c.lo)) {
+      r.outOfRangeShare = (double) outside / c.present;
     }
     if (bins != null && bf.edges != null && bf.binCounts != null) {
       r.distribution = Distribution.ofBins(bf.edges, bf.binCounts, bins);
@@ -457,6 +476,14 @@ public final class DriftCheck {
       tracked += k.count();
     }
     long curOther = c.categories.total() - tracked;
+    long unseen = 0;
+    for (var e : cur.entrySet()) {
+      if (!bf.categories.containsKey(e.getKey())) {
+        unseen += e.getValue();
+      }
+    }
+    // A value the baseline counted among its rarer ones ("other") looks unseen: then this is an upper bound.
+    r.unseenShare = (double) unseen / c.present;
     TreeSet<String> union = new TreeSet<>(bf.categories.keySet());
     union.addAll(cur.keySet());
     boolean other = bf.otherCount > 0 || curOther > 0;
@@ -501,6 +528,41 @@ public final class DriftCheck {
     return r;
   }
 
+  /** How many of the sorted values lie below {@code min} or above {@code max}. */
+  static long countOutside(double[] sorted, double min, double max) {
+    int lo = lowerBound(sorted, min);
+    int hi = upperBound(sorted, max);
+    return lo + (sorted.length - hi);
+  }
+
+  private static int lowerBound(double[] a, double v) {
+    int lo = 0;
+    int hi = a.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (a[mid] < v) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private static int upperBound(double[] a, double v) {
+    int lo = 0;
+    int hi = a.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (a[mid] <= v) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
   private static void noValues(FeatureResult r, ColumnScan c) {
     r.drifted = true;
     r.notes.add("no values in the current data (all " + c.missing + " missing): counted as drifted");
@@ -525,6 +587,14 @@ public final class DriftCheck {
     for (int i = 0; i < p.length; i++) {
       pTests.get(i).score = adjusted[i];
     }
+    DriftConfig.Outputs outputs = o.config().outputs();
+    for (FeatureResult r : results) {
+      r.role = r.feature.equals(outputs.target()) ? FeatureResult.Role.target
+          : r.feature.equals(outputs.prediction()) ? FeatureResult.Role.prediction : r.role;
+      gate(r, "missing", r.currentMissing, outputs.maxMissingShare());
+      gate(r, "unseen categories", r.unseenShare, outputs.maxUnseenShare());
+      gate(r, "out of the baseline's range", r.outOfRangeShare, outputs.maxOutOfRangeShare());
+    }
     for (FeatureResult r : results) {
       if (r.score == null) {
         continue;
@@ -541,6 +611,12 @@ public final class DriftCheck {
     }
     return new DriftReport(baseline, current, results, skipped, warnings, o.config().datasetDriftShare(),
         o.config().correction(), p.length, o.allTests());
+  }
+
+  private static void gate(FeatureResult r, String what, Double share, Double max) {
+    if (share != null && max != null && share > max) {
+      r.qualityFailures.add(String.format(Locale.ROOT, "%s %.2f%% > %.2f%%", what, share * 100, max * 100));
+    }
   }
 
   static String list(List<String> names) {

@@ -44,6 +44,33 @@ public final class DriftConfig {
   /** A feature's test and threshold as configured; either may be null (then the default). */
   public record FeatureSetting(DriftTest test, Double threshold) {}
 
+  /**
+   * The model's columns and the data-quality gates: {@code prediction} is tested as the model's
+   * output, {@code target} (the label) as its target, each null when not asked for; a gate is null
+   * when not set.
+   */
+  public record Outputs(String prediction, String target, Double maxMissingShare, Double maxUnseenShare,
+      Double maxOutOfRangeShare) {
+    static final Outputs NONE = new Outputs(null, null, null, null, null);
+
+    public Outputs withPrediction(String column) {
+      return new Outputs(column, target, maxMissingShare, maxUnseenShare, maxOutOfRangeShare);
+    }
+
+    public Outputs withTarget(String column) {
+      return new Outputs(prediction, column, maxMissingShare, maxUnseenShare, maxOutOfRangeShare);
+    }
+
+    public Outputs withGates(Double missing, Double unseen, Double outOfRange) {
+      return new Outputs(prediction, target, missing != null ? missing : maxMissingShare,
+          unseen != null ? unseen : maxUnseenShare, outOfRange != null ? outOfRange : maxOutOfRangeShare);
+    }
+
+    boolean gated() {
+      return maxMissingShare != null || maxUnseenShare != null || maxOutOfRangeShare != null;
+    }
+  }
+
   private final Map<String, FeatureSetting> features;
   private final double datasetDriftShare;
   private final Correction correction;
@@ -51,9 +78,12 @@ public final class DriftConfig {
   private final Set<String> excluded;
   private final String baselineUri;
   private final String currentUri;
+  private final Outputs outputs;
 
   private DriftConfig(Map<String, FeatureSetting> features, double datasetDriftShare, Correction correction,
-      Map<String, ColumnKind> declaredKinds, Set<String> excluded, String baselineUri, String currentUri) {
+      Map<String, ColumnKind> declaredKinds, Set<String> excluded, String baselineUri, String currentUri,
+      Outputs outputs) {
+    this.outputs = outputs;
     this.features = Collections.unmodifiableMap(features);
     this.datasetDriftShare = datasetDriftShare;
     this.correction = correction;
@@ -66,7 +96,7 @@ public final class DriftConfig {
   /** No configuration: every common column but the label, default tests, share 0.5, Bonferroni. */
   public static DriftConfig defaults() {
     return new DriftConfig(new LinkedHashMap<>(), 0.5, Correction.bonferroni, new LinkedHashMap<>(),
-        new LinkedHashSet<>(), null, null);
+        new LinkedHashSet<>(), null, null, Outputs.NONE);
   }
 
   /** Reads a DriftPolicy or its spec from a YAML or JSON file. */
@@ -164,7 +194,8 @@ public final class DriftConfig {
         if (c == null || c.name == null) {
           continue;
         }
-        if (c.role == ColumnSchema.ColumnRole.label || c.role == ColumnSchema.ColumnRole.id) {
+        boolean target = spec.outputs != null && c.name.equals(spec.outputs.label);
+        if (c.role == ColumnSchema.ColumnRole.label && !target || c.role == ColumnSchema.ColumnRole.id) {
           excluded.add(c.name);
         }
         if (c.type != null) {
@@ -173,9 +204,39 @@ public final class DriftConfig {
         }
       }
     }
+    Outputs outputs = Outputs.NONE;
+    if (spec.outputs != null) {
+      outputs = outputs.withPrediction(blankToNull(spec.outputs.prediction)).withTarget(blankToNull(spec.outputs.label));
+    }
+    if (spec.dataQuality != null) {
+      DriftPolicySpec.DataQuality q = spec.dataQuality;
+      for (var gate : new Object[][] {{"maxMissingShare", q.maxMissingShare}, {"maxUnseenShare", q.maxUnseenShare},
+          {"maxOutOfRangeShare", q.maxOutOfRangeShare}}) {
+        Double v = (Double) gate[1];
+        if (v != null && (v.isNaN() || v < 0 || v > 1)) {
+          throw new DriftInputException(origin + ": dataQuality." + gate[0] + " is a share between 0 and 1, found " + v);
+        }
+      }
+      outputs = outputs.withGates(q.maxMissingShare, q.maxUnseenShare, q.maxOutOfRangeShare);
+    }
     return new DriftConfig(features, share, spec.correction == null ? Correction.bonferroni : spec.correction,
         kinds, excluded, spec.baseline == null ? null : spec.baseline.uri,
-        spec.current == null ? null : spec.current.uri);
+        spec.current == null ? null : spec.current.uri, outputs);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  /** The prediction and target columns and the data-quality gates. */
+  public Outputs outputs() {
+    return outputs;
+  }
+
+  /** A copy with these outputs and gates (command-line --prediction, --target, --max-*). */
+  public DriftConfig withOutputs(Outputs other) {
+    return new DriftConfig(new LinkedHashMap<>(features), datasetDriftShare, correction,
+        new LinkedHashMap<>(declaredKinds), new LinkedHashSet<>(excluded), baselineUri, currentUri, other);
   }
 
   /** A copy with more declared types (command-line {@code --type}), which win over the file's. */
@@ -183,7 +244,7 @@ public final class DriftConfig {
     Map<String, ColumnKind> k = new LinkedHashMap<>(declaredKinds);
     k.putAll(more);
     return new DriftConfig(new LinkedHashMap<>(features), datasetDriftShare, correction, k,
-        new LinkedHashSet<>(excluded), baselineUri, currentUri);
+        new LinkedHashSet<>(excluded), baselineUri, currentUri, outputs);
   }
 
   /** A copy that also leaves these columns out (command-line {@code --label}, {@code --exclude}). */
@@ -191,7 +252,7 @@ public final class DriftConfig {
     Set<String> e = new LinkedHashSet<>(excluded);
     e.addAll(more);
     return new DriftConfig(new LinkedHashMap<>(features), datasetDriftShare, correction,
-        new LinkedHashMap<>(declaredKinds), e, baselineUri, currentUri);
+        new LinkedHashMap<>(declaredKinds), e, baselineUri, currentUri, outputs);
   }
 
   /** A copy whose thresholds are these (learned ones), each feature keeping its configured test. */
@@ -199,7 +260,7 @@ public final class DriftConfig {
     Map<String, FeatureSetting> f = new LinkedHashMap<>(features);
     thresholds.forEach((name, t) -> f.put(name, new FeatureSetting(f.containsKey(name) ? f.get(name).test() : null, t)));
     return new DriftConfig(f, datasetDriftShare, correction, new LinkedHashMap<>(declaredKinds),
-        new LinkedHashSet<>(excluded), baselineUri, currentUri);
+        new LinkedHashSet<>(excluded), baselineUri, currentUri, outputs);
   }
 
   /** Configured tests and thresholds by feature name, in file order. */

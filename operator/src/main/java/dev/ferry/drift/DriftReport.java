@@ -73,12 +73,30 @@ public final class DriftReport {
       .thenComparing(r -> r.severity == null ? 0 : -r.severity)
       .thenComparing(r -> r.feature);
 
+  /** Inputs of the model tested (its prediction and target are counted apart). */
   public int features() {
-    return scores.size();
+    return (int) scores.stream().filter(r -> r.role == FeatureResult.Role.feature).count();
   }
 
   public int driftedFeatures() {
-    return (int) scores.stream().filter(r -> r.drifted).count();
+    return (int) scores.stream().filter(r -> r.role == FeatureResult.Role.feature && r.drifted).count();
+  }
+
+  /** Whether the model's prediction column drifted (false when none was named). */
+  public boolean predictionDrift() {
+    return scores.stream().anyMatch(r -> r.role == FeatureResult.Role.prediction && r.drifted);
+  }
+
+  /** Whether the target (the label) drifted (false when none was named). */
+  public boolean targetDrift() {
+    return scores.stream().anyMatch(r -> r.role == FeatureResult.Role.target && r.drifted);
+  }
+
+  /** Every data-quality gate failed, as "column: missing 12.00% > 10.00%". */
+  public List<String> qualityFailures() {
+    List<String> out = new ArrayList<>();
+    scores.forEach(r -> r.qualityFailures.forEach(f -> out.add(r.feature + ": " + f)));
+    return out;
   }
 
   /** Share of features that drifted. */
@@ -92,7 +110,20 @@ public final class DriftReport {
    */
   public boolean datasetDrift() {
     return driftedFeatures() > 0 && driftShare() >= datasetDriftShare
-        || multivariate != null && multivariate.drifted();
+        || multivariate != null && multivariate.drifted() || predictionDrift() || targetDrift();
+  }
+
+  /**
+   * This report with one more result (the target, from labels read apart), which takes part in
+   * the verdict like the others.
+   */
+  public DriftReport with(FeatureResult extra) {
+    List<FeatureResult> all = new ArrayList<>(scores);
+    all.add(extra);
+    DriftReport r = new DriftReport(baseline, current, all, skipped, warnings, datasetDriftShare, correction,
+        pValueTests + (DefaultTests.isPValue(extra.test) ? 1 : 0), allTests);
+    r.multivariate = multivariate;
+    return r;
   }
 
   /** This report with the multivariate test's result, which takes part in the verdict. */
@@ -105,9 +136,12 @@ public final class DriftReport {
     return multivariate;
   }
 
-  /** {@code Drift} or {@code NoDrift}. */
+  /**
+   * {@code DataQualityFailed} when a data-quality gate failed (the data is not fit to judge drift
+   * by, nor to retrain on), else {@code Drift} or {@code NoDrift}.
+   */
   public String result() {
-    return datasetDrift() ? "Drift" : "NoDrift";
+    return !qualityFailures().isEmpty() ? "DataQualityFailed" : datasetDrift() ? "Drift" : "NoDrift";
   }
 
   /** Results, most severe first. */
@@ -126,8 +160,14 @@ public final class DriftReport {
   /** One line: the verdict and the count. */
   public String message() {
     int d = driftedFeatures();
-    return (datasetDrift() ? "dataset drift: " : "no dataset drift: ") + d + " of " + features() + " features drifted ("
-        + percent(driftShare()) + ", dataset drift at " + percent(datasetDriftShare) + ")"
+    List<String> quality = qualityFailures();
+    String outputs = scores.stream().filter(r -> r.role != FeatureResult.Role.feature)
+        .map(r -> "; " + r.role + " " + r.feature + (r.drifted ? " drifted" : " did not drift"))
+        .reduce("", String::concat);
+    return (quality.isEmpty() ? "" : "data quality failed: " + String.join(", ", quality.subList(0,
+        Math.min(5, quality.size()))) + (quality.size() > 5 ? " and " + (quality.size() - 5) + " more" : "") + "; ")
+        + (datasetDrift() ? "dataset drift: " : "no dataset drift: ") + d + " of " + features() + " features drifted ("
+        + percent(driftShare()) + ", dataset drift at " + percent(datasetDriftShare) + ")" + outputs
         + (multivariate == null ? "" : "; multivariate: reconstruction error " + num(multivariate.currentError())
             + (multivariate.drifted() ? " above " : " within ") + num(multivariate.threshold()));
   }
@@ -141,6 +181,10 @@ public final class DriftReport {
     n.put("version", VERSION);
     n.put("result", result());
     n.put("datasetDrift", datasetDrift());
+    n.put("predictionDrift", predictionDrift());
+    n.put("targetDrift", targetDrift());
+    ArrayNode q = n.putArray("qualityFailures");
+    qualityFailures().forEach(q::add);
     n.put("driftedFeatures", driftedFeatures());
     n.put("features", features());
     n.put("driftShare", driftShare());
@@ -201,6 +245,8 @@ public final class DriftReport {
   private static ObjectNode full(FeatureResult r) {
     ObjectNode n = compact(r, 1000);
     n.put("type", r.kind.name());
+    ArrayNode failures = n.putArray("qualityFailures");
+    r.qualityFailures.forEach(failures::add);
     putNumber(n, "pValue", r.pValue);
     putNumber(n, "severity", r.severity);
     n.put("baselineCount", r.baselineCount);
@@ -216,12 +262,21 @@ public final class DriftReport {
   private static ObjectNode compact(FeatureResult r, int maxName) {
     ObjectNode n = F.objectNode();
     n.put("feature", ColumnScan.clip(r.feature, maxName));
+    if (r.role != FeatureResult.Role.feature) {
+      n.put("role", r.role.name());
+    }
     n.put("test", r.test.name());
     putNumber(n, "score", r.score);
     n.put("threshold", r.threshold);
     n.put("drifted", r.drifted);
     n.put("baselineMissing", r.baselineMissing);
     n.put("currentMissing", r.currentMissing);
+    if (r.unseenShare != null) {
+      putNumber(n, "unseenShare", r.unseenShare);
+    }
+    if (r.outOfRangeShare != null) {
+      putNumber(n, "outOfRangeShare", r.outOfRangeShare);
+    }
     return n;
   }
 
@@ -251,6 +306,11 @@ public final class DriftReport {
     }
     if (multivariate != null) {
       head.set("multivariate", multivariateJson(multivariate, false));
+    }
+    List<String> quality = qualityFailures();
+    if (!quality.isEmpty()) {
+      ArrayNode q = head.putArray("qualityFailures");
+      quality.stream().limit(10).forEach(f -> q.add(ColumnScan.clip(f, 120)));
     }
     head.put("driftedFeatures", driftedFeatures());
     head.put("features", features());
@@ -339,6 +399,17 @@ public final class DriftReport {
     b.append(datasetDrift() ? "DRIFT" : "NO DRIFT").append(": ").append(driftedFeatures()).append(" of ")
         .append(features()).append(" features drifted (").append(percent(driftShare()))
         .append("; the dataset drifts at ").append(percent(datasetDriftShare)).append(")\n");
+    List<String> quality = qualityFailures();
+    if (!quality.isEmpty()) {
+      b.insert(0, "DATA QUALITY FAILED: " + String.join(", ", quality) + "\n");
+    }
+    for (FeatureResult r : scores) {
+      if (r.role != FeatureResult.Role.feature) {
+        b.append(r.role).append(": ").append(r.feature).append(' ').append(r.test.name()).append(' ')
+            .append(num(r.score)).append(DefaultTests.isPValue(r.test) ? " < " : " > ").append(num(r.threshold))
+            .append(r.drifted ? ": DRIFT" : ": no drift").append('\n');
+      }
+    }
     b.append("baseline: ").append(describe(baseline)).append('\n');
     b.append("current:  ").append(describe(current)).append('\n');
     if (multivariate != null) {
@@ -356,12 +427,16 @@ public final class DriftReport {
     }
     b.append('\n');
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"feature", "type", "test", "score", "threshold", "drift", "severity", "missing b/c"});
+    rows.add(new String[] {"feature", "type", "test", "score", "threshold", "drift", "severity", "missing b/c",
+        "unseen/out"});
     for (FeatureResult r : scores) {
-      rows.add(new String[] {ColumnScan.clip(r.feature, 40), r.kind.name(), r.test.name(), num(r.score),
+      String name = ColumnScan.clip(r.feature, 40) + (r.role == FeatureResult.Role.feature ? "" : " (" + r.role + ")");
+      rows.add(new String[] {name, r.kind.name(), r.test.name(), num(r.score),
           (DefaultTests.isPValue(r.test) ? "< " : "> ") + num(r.threshold), r.drifted ? "DRIFT" : "-",
           r.severity == null ? "-" : String.format(Locale.ROOT, "%.2f", r.severity),
-          percent(r.baselineMissing) + "/" + percent(r.currentMissing)});
+          percent(r.baselineMissing) + "/" + percent(r.currentMissing),
+          (r.unseenShare != null ? percent(r.unseenShare) : r.outOfRangeShare != null ? percent(r.outOfRangeShare) : "-")
+              + (r.qualityFailures.isEmpty() ? "" : " FAILED")});
     }
     table(b, rows);
     if (allTests) {

@@ -11,6 +11,9 @@ import java.util.Map;
  * every statistic computed for it.
  */
 public final class FeatureResult {
+  /** What the column is to the model: an input, its prediction, or its target (the label). */
+  public enum Role { feature, prediction, target }
+
   final String feature;
   final ColumnKind kind;
   final DriftTest test;
@@ -28,6 +31,13 @@ public final class FeatureResult {
   final double currentMissing;
   final Map<String, Double> statistics = new LinkedHashMap<>();
   final List<String> notes = new ArrayList<>();
+  Role role = Role.feature;
+  /** Categories: share of the current values the baseline never had; null for numbers. */
+  Double unseenShare;
+  /** Numbers: share of the current values outside the baseline's range; null for categories. */
+  Double outOfRangeShare;
+  /** Data-quality gates this column failed, each as "missing 12.0% > 10.0%". */
+  final List<String> qualityFailures = new ArrayList<>();
   /** Baseline and current counts over the buckets the tests compare, for the HTML report; null without current values. */
   Distribution distribution;
 
@@ -98,5 +108,21 @@ public final class FeatureResult {
 
   public double currentMissing() {
     return currentMissing;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  public Double unseenShare() {
+    return unseenShare;
+  }
+
+  public Double outOfRangeShare() {
+    return outOfRangeShare;
+  }
+
+  public List<String> qualityFailures() {
+    return qualityFailures;
   }
 }

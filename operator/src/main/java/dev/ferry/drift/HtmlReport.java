@@ -26,8 +26,10 @@ public final class HtmlReport {
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>")
         .append("<title>").append(esc((report.datasetDrift() ? "Drift" : "No drift") + ": " + report.current.source()))
         .append("</title><style>").append(STYLE).append("</style></head><body>\n");
-    h.append("<h1 class=\"verdict ").append(report.datasetDrift() ? "drift" : "ok").append("\">")
-        .append(report.datasetDrift() ? "Dataset drift" : "No dataset drift").append("</h1>\n");
+    boolean quality = !report.qualityFailures().isEmpty();
+    h.append("<h1 class=\"verdict ").append(report.datasetDrift() || quality ? "drift" : "ok").append("\">")
+        .append(quality ? "Data quality failed" : report.datasetDrift() ? "Dataset drift" : "No dataset drift")
+        .append("</h1>\n");
     h.append("<p class=\"message\">").append(esc(report.message())).append("</p>\n");
     h.append("<table class=\"sources\"><tr><th>baseline</th><td>").append(esc(DriftReport.describe(report.baseline)))
         .append("</td></tr><tr><th>current</th><td>").append(esc(DriftReport.describe(report.current)))
@@ -182,16 +184,22 @@ public final class HtmlReport {
   private static void summary(StringBuilder h, DriftReport report) {
     h.append("<h2>Features</h2>\n<table class=\"summary\"><thead><tr><th>feature</th><th>type</th><th>test</th>")
         .append("<th>statistic</th><th>threshold</th><th>verdict</th><th>missing (baseline / current)</th>")
+        .append("<th>unseen / out of range</th>")
         .append("</tr></thead><tbody>\n");
     for (FeatureResult r : report.scores) {
       boolean p = DefaultTests.isPValue(r.test);
       h.append("<tr class=\"").append(r.drifted ? "drift" : "ok").append("\" data-feature=\"").append(esc(r.feature))
           .append("\"><td><a href=\"#").append(anchor(r.feature)).append("\">").append(esc(r.feature))
-          .append("</a></td><td>").append(r.kind.name()).append("</td><td>").append(r.test.name())
+          .append("</a>").append(r.role == FeatureResult.Role.feature ? "" : " <span class=\"role\">" + r.role + "</span>")
+          .append("</td><td>").append(r.kind.name()).append("</td><td>").append(r.test.name())
           .append(p ? " (p-value)" : "").append("</td><td>").append(DriftReport.num(r.score)).append("</td><td>").append(p ? "&lt; " : "&gt; ")
           .append(DriftReport.num(r.threshold)).append("</td><td class=\"verdict\">")
           .append(r.score == null ? "no current values" : r.drifted ? "drift" : "no drift").append("</td><td>")
           .append(DriftReport.percent(r.baselineMissing)).append(" / ").append(DriftReport.percent(r.currentMissing))
+          .append("</td><td class=\"").append(r.qualityFailures.isEmpty() ? "quality" : "quality failed").append("\">")
+          .append(r.unseenShare != null ? DriftReport.percent(r.unseenShare) + " unseen"
+              : r.outOfRangeShare != null ? DriftReport.percent(r.outOfRangeShare) + " out of range" : "")
+          .append(esc(r.qualityFailures.isEmpty() ? "" : ": " + String.join(", ", r.qualityFailures)))
           .append("</td></tr>\n");
     }
     h.append("</tbody></table>\n");
@@ -334,5 +342,7 @@ public final class HtmlReport {
       ".note,.nochart{color:#52606d;font-size:13px}",
       ".threshold{stroke:#b42318;stroke-dasharray:4 3}.line{fill:none;stroke:#2b7bb9;stroke-width:1.5}",
       ".point.ok{fill:#2b7bb9}.point.drift{fill:#d1453b}td.cell.drift{color:#b42318;font-weight:600}",
-      "table.windows{font-size:12px;display:block;overflow-x:auto}");
+      "table.windows{font-size:12px;display:block;overflow-x:auto}",
+      "td.quality.failed{color:#b42318;font-weight:600}.role{font-size:11px;padding:0 4px;border-radius:6px;",
+      "background:#e1effe;color:#1a56db}");
 }

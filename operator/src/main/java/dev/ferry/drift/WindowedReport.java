@@ -52,8 +52,10 @@ public final class WindowedReport {
     return driftedWindows() > 0;
   }
 
+  /** DataQualityFailed when a window failed a data-quality gate, else Drift when one drifted, else NoDrift. */
   public String result() {
-    return datasetDrift() ? "Drift" : "NoDrift";
+    return windows.stream().anyMatch(w -> !w.report().qualityFailures().isEmpty()) ? "DataQualityFailed"
+        : datasetDrift() ? "Drift" : "NoDrift";
   }
 
   /** The window with the most drifted features; the latest of equals. */

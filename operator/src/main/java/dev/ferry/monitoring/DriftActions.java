@@ -22,6 +22,8 @@ public final class DriftActions {
   public static final String DRIFT = "Drift";
   public static final String NO_DRIFT = "NoDrift";
   public static final String ERROR = "Error";
+  /** The current data failed a data-quality gate: notified, never retrained on. */
+  public static final String DATA_QUALITY_FAILED = "DataQualityFailed";
   public static final String PERFORMANCE_BREACH = "PerformanceBreach";
 
   private DriftActions() {
@@ -123,6 +125,8 @@ public final class DriftActions {
       case PERFORMANCE_BREACH -> status.performance.stream().filter(p -> Boolean.FALSE.equals(p.passed))
           .map(p -> p.message).collect(Collectors.joining("; "));
       case ERROR -> "the drift check could not run: " + (check == null ? "" : check.message);
+      case DATA_QUALITY_FAILED -> "the current data failed its data-quality gates: "
+          + (check == null ? "" : String.join(", ", check.qualityFailures));
       case DRIFT -> check.driftedFeatures + " of " + check.features + " features drifted: " + check.scores.stream()
           .filter(s -> Boolean.TRUE.equals(s.drifted)).limit(5)
           .map(s -> s.feature + " " + s.test + " " + String.format(java.util.Locale.ROOT, "%.4g", s.score)
@@ -131,6 +135,8 @@ public final class DriftActions {
           + (check.multivariate != null && Boolean.TRUE.equals(check.multivariate.drifted)
               ? "; together (PCA reconstruction error) " + String.format(java.util.Locale.ROOT, "%.4g > %.4g",
                   check.multivariate.error, check.multivariate.threshold) : "")
+          + check.scores.stream().filter(s -> s.role != null && Boolean.TRUE.equals(s.drifted))
+              .map(s -> "; the " + s.role + " " + s.feature + " drifted").collect(Collectors.joining())
           + (check.windows != null ? "; in " + check.driftedWindows + " of " + check.windows + " windows, most in "
               + check.window : "");
       default -> check == null ? "no drift" : "no drift in " + check.features + " features";

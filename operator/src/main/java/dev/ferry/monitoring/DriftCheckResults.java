@@ -60,7 +60,8 @@ public final class DriftCheckResults {
       return error(check, abbreviate(report == null ? message : report.path("message").asText(message)));
     }
     String verdict = report.path("result").asText();
-    if (!verdict.equals(DriftActions.DRIFT) && !verdict.equals(DriftActions.NO_DRIFT)) {
+    if (!verdict.equals(DriftActions.DRIFT) && !verdict.equals(DriftActions.NO_DRIFT)
+        && !verdict.equals(DriftActions.DATA_QUALITY_FAILED)) {
       return error(check, report.path("message").asText("verdict " + verdict));
     }
     check.result = verdict;
@@ -75,10 +76,18 @@ public final class DriftCheckResults {
       score.drifted = feature.path("drifted").asBoolean(false);
       score.baselineMissing = number(feature.get("baselineMissing"));
       score.currentMissing = number(feature.get("currentMissing"));
+      score.role = feature.hasNonNull("role") ? abbreviate(feature.path("role").asText()) : null;
+      score.unseenShare = number(feature.get("unseenShare"));
+      score.outOfRangeShare = number(feature.get("outOfRangeShare"));
       check.scores.add(score);
     }
     check.message = report.path("message").asText(null);
     check.report = page(reportFolder, report.path("report").asText(null));
+    for (JsonNode failure : report.path("qualityFailures")) {
+      if (check.qualityFailures.size() < 10) {
+        check.qualityFailures.add(abbreviate(failure.asText()));
+      }
+    }
     JsonNode multivariate = report.path("multivariate");
     if (multivariate.isObject()) {
       check.multivariate = new DriftPolicyStatus.MultivariateScore();

@@ -64,6 +64,16 @@ public final class DriftCronJobBuilder {
     if (spec.baseline != null) {
       config.put("baseline", spec.baseline);
     }
+    // The labels' location goes as an option (a mounted path); the columns and gates go here.
+    if (spec.outputs != null) {
+      Map<String, Object> outputs = new LinkedHashMap<>();
+      outputs.put("prediction", spec.outputs.prediction);
+      outputs.put("label", spec.outputs.label);
+      config.put("outputs", outputs);
+    }
+    if (spec.dataQuality != null) {
+      config.put("dataQuality", spec.dataQuality);
+    }
     return Serialization.asJson(config);
   }
 
@@ -121,6 +131,12 @@ public final class DriftCronJobBuilder {
         args.add("--learn-thresholds");
       }
     }
+    if (spec.outputs != null && spec.outputs.labels != null && spec.outputs.labels.uri != null) {
+      args.addAll(List.of("--labels", PvcUris.containerPath(spec.outputs.labels.uri)));
+      if (spec.outputs.labels.format != null) {
+        args.addAll(List.of("--labels-format", spec.outputs.labels.format.name()));
+      }
+    }
     if (Boolean.TRUE.equals(spec.multivariate)) {
       args.add("--multivariate");
     }
@@ -139,6 +155,9 @@ public final class DriftCronJobBuilder {
     Map<String, Boolean> claims = new LinkedHashMap<>();
     PvcUris.parse(baselineUri).ifPresent(p -> claims.put(p.claim(), true));
     PvcUris.parse(spec.current.uri).ifPresent(p -> claims.put(p.claim(), true));
+    if (spec.outputs != null && spec.outputs.labels != null) {
+      PvcUris.parse(spec.outputs.labels.uri).ifPresent(p -> claims.putIfAbsent(p.claim(), true));
+    }
     if (spec.report != null) {
       PvcUris.parse(spec.report.uri).ifPresent(p -> claims.put(p.claim(), false));
     }

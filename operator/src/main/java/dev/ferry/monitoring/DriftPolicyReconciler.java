@@ -147,9 +147,10 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
 
     if (status.lastCheck != null) {
       boolean drift = DriftActions.DRIFT.equals(status.lastCheck.result);
-      Conditions.set(status, DRIFT_DETECTED, drift ? Conditions.TRUE : DriftActions.ERROR.equals(status.lastCheck.result)
-          ? Conditions.UNKNOWN : Conditions.FALSE, status.lastCheck.result, DriftActions.describe(
-              status.lastCheck.result, status), generation, now);
+      boolean unknown = DriftActions.ERROR.equals(status.lastCheck.result)
+          || DriftActions.DATA_QUALITY_FAILED.equals(status.lastCheck.result);
+      Conditions.set(status, DRIFT_DETECTED, drift ? Conditions.TRUE : unknown ? Conditions.UNKNOWN : Conditions.FALSE,
+          status.lastCheck.result, DriftActions.describe(status.lastCheck.result, status), generation, now);
     }
     status.nextCheck = schedule.next(now).map(Times::format).orElse(null);
     UpdateControl<DriftPolicy> control = StatusWriter.write(policy, status, context);
@@ -176,6 +177,9 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
     }
     if (spec.report != null) {
       dev.ferry.kube.DataUris.writableProblem("spec.report.uri", spec.report.uri).ifPresent(errors::add);
+    }
+    if (spec.outputs != null && spec.outputs.labels != null) {
+      dev.ferry.kube.DataUris.readableProblem("spec.outputs.labels.uri", spec.outputs.labels.uri).ifPresent(errors::add);
     }
     for (int i = 0; spec.features != null && i < spec.features.size(); i++) {
       var feature = spec.features.get(i);

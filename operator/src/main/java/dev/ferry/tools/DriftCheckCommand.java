@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
         "0:no dataset drift",
         "1:dataset drift: the share of drifting features reached datasetDriftShare",
-        "2:the data, the profile or the configuration cannot be used, or the options are wrong"},
+        "2:the data, the profile or the configuration cannot be used, or the options are wrong",
+        "3:a data-quality gate failed (--max-missing, --max-unseen, --max-out-of-range)"},
     footerHeading = "%nEnvironment (used when the option is absent):%n",
     footer = {
         "  FERRY_DRIFT_BASELINE     the baseline: path, URL, pvc://claim/path or a profile .json",
@@ -62,6 +63,7 @@ public class DriftCheckCommand implements Callable<Integer> {
   static final int NO_DRIFT = 0;
   static final int DRIFT = 1;
   static final int UNUSABLE = 2;
+  static final int DATA_QUALITY_FAILED = 3;
 
   static final String ENV_BASELINE = "FERRY_DRIFT_BASELINE";
   static final String ENV_CURRENT = "FERRY_DRIFT_CURRENT";
@@ -117,6 +119,33 @@ public class DriftCheckCommand implements Callable<Integer> {
   @Option(names = "--learn-thresholds", description = "With --window: learn each feature's threshold from the"
       + " baseline's own windows (a statistic outside the range they reached drifts) instead of the configured one.")
   boolean learnThresholds;
+
+  @Option(names = "--prediction", paramLabel = "COLUMN", description = "The model's prediction column, tested like a"
+      + " feature and reported apart; its drift is dataset drift.")
+  String prediction;
+
+  @Option(names = "--target", paramLabel = "COLUMN", description = "The label column, tested as the target (prior"
+      + " shift) instead of being left out; its drift is dataset drift.")
+  String target;
+
+  @Option(names = "--labels", paramLabel = "PATH_OR_URL", description = "With --target: labelled data that arrives"
+      + " later than the features; its target column is compared with the baseline's (default: the current data's).")
+  String labels;
+
+  @Option(names = "--labels-format", paramLabel = "csv|jsonl", description = "Default: from the extension.")
+  String labelsFormat;
+
+  @Option(names = "--max-missing", paramLabel = "SHARE", description = "Data-quality gate: a column with more missing"
+      + " values in the current data fails the check (DataQualityFailed, exit 3).")
+  Double maxMissing;
+
+  @Option(names = "--max-unseen", paramLabel = "SHARE", description = "Data-quality gate: the most share of a category"
+      + " column's current values the baseline never had.")
+  Double maxUnseen;
+
+  @Option(names = "--max-out-of-range", paramLabel = "SHARE", description = "Data-quality gate: the most share of a"
+      + " number column's current values outside the baseline's range.")
+  Double maxOutOfRange;
 
   @Option(names = "--multivariate", description = "Also test the number features together: PCA reconstruction error"
       + " against the baseline's, which sees a change in how features move together (a correlation that flipped) when"
@@ -225,7 +254,10 @@ public class DriftCheckCommand implements Callable<Integer> {
       if (resultPath != null) {
         write(resultPath, report.compact(page));
       }
-      return report.datasetDrift() && !succeedOnDrift ? DRIFT : NO_DRIFT;
+      if (succeedOnDrift) {
+        return NO_DRIFT;
+      }
+      return "DataQualityFailed".equals(report.result()) ? DATA_QUALITY_FAILED : report.datasetDrift() ? DRIFT : NO_DRIFT;
     } catch (DatasetException | DriftInputException e) {
       return unusable(e.getMessage(), resultPath, json, out, err);
     } catch (IOException e) {
@@ -245,6 +277,8 @@ public class DriftCheckCommand implements Callable<Integer> {
   private interface Checked {
     boolean datasetDrift();
 
+    String result();
+
     String html();
 
     String json();
@@ -261,14 +295,32 @@ public class DriftCheckCommand implements Callable<Integer> {
       throw new DriftInputException("--multivariate needs the baseline's rows, and " + b + " is a profile: give the"
           + " baseline data instead");
     }
+    String targetColumn = o.config().outputs().target();
+    DriftCheck.Options main = labels == null ? o : o.leavingOut(targetColumn, "the target, compared with --labels");
     try (DatasetReader cur = DatasetReader.open(c, format(currentFormat, "--current-format"), env)) {
-      if (DriftProfile.looksLikeProfile(b)) {
-        report = DriftCheck.compare(DriftProfile.read(Path.of(b)), cur, o);
-      } else {
-        try (DatasetReader base = DatasetReader.open(b, format(baselineFormat, "--baseline-format"), env)) {
-          report = DriftCheck.compare(base, cur, o);
+      report = DriftProfile.looksLikeProfile(b) ? DriftCheck.compare(DriftProfile.read(Path.of(b)), cur, main)
+          : compareWithBaseline(b, cur, main);
+    }
+    if (labels != null) {
+      try (DatasetReader later = DatasetReader.open(location(labels, "-", null, "labels", "--labels"),
+          format(labelsFormat, "--labels-format"), env)) {
+        DriftCheck.Options only = o.only(targetColumn, later.columns());
+        DriftReport targets = DriftProfile.looksLikeProfile(b) ? DriftCheck.compare(DriftProfile.read(Path.of(b)), later,
+            only) : compareWithBaseline(b, later, only);
+        for (dev.ferry.drift.FeatureResult t : targets.scores()) {
+          report = report.with(t);
         }
       }
+    }
+    if (targetColumn != null && report.scores().stream().noneMatch(f -> f.role() == dev.ferry.drift.FeatureResult.Role.target)) {
+      throw new DriftInputException("the target " + targetColumn + " is not in both the baseline and the "
+          + (labels == null ? "current data" : "labels " + labels));
+    }
+    String predictionColumn = o.config().outputs().prediction();
+    if (predictionColumn != null
+        && report.scores().stream().noneMatch(f -> f.role() == dev.ferry.drift.FeatureResult.Role.prediction)) {
+      throw new DriftInputException("the prediction " + predictionColumn + " is not in both the baseline and the"
+          + " current data");
     }
     if (multivariate) {
       java.util.List<String> numbers = report.scores().stream()
@@ -282,6 +334,10 @@ public class DriftCheckCommand implements Callable<Integer> {
     return new Checked() {
       public boolean datasetDrift() {
         return r.datasetDrift();
+      }
+
+      public String result() {
+        return r.result();
       }
 
       public String html() {
@@ -300,6 +356,13 @@ public class DriftCheckCommand implements Callable<Integer> {
         return r.toCompact(DriftReport.COMPACT_LIMIT, page);
       }
     };
+  }
+
+  private DriftReport compareWithBaseline(String b, DatasetReader current, DriftCheck.Options o)
+      throws DatasetException, DriftInputException {
+    try (DatasetReader base = DatasetReader.open(b, format(baselineFormat, "--baseline-format"), env)) {
+      return DriftCheck.compare(base, current, o);
+    }
   }
 
   private Checked windowed(String b, String c, DriftCheck.Options o) throws DatasetException, DriftInputException {
@@ -334,6 +397,10 @@ public class DriftCheckCommand implements Callable<Integer> {
     return new Checked() {
       public boolean datasetDrift() {
         return r.datasetDrift();
+      }
+
+      public String result() {
+        return r.result();
       }
 
       public String html() {
@@ -372,7 +439,24 @@ public class DriftCheckCommand implements Callable<Integer> {
         throw new DriftInputException("--type " + t.getKey() + "=" + t.getValue() + ": the type is number or category");
       }
     }
-    DriftConfig c = cfg.withKinds(kinds);
+    for (var gate : new Object[][] {{"--max-missing", maxMissing}, {"--max-unseen", maxUnseen},
+        {"--max-out-of-range", maxOutOfRange}}) {
+      Double v = (Double) gate[1];
+      if (v != null && (v.isNaN() || v < 0 || v > 1)) {
+        throw new DriftInputException(gate[0] + " " + v + ": a share between 0 and 1");
+      }
+    }
+    if (labels != null && target == null && cfg.outputs().target() == null) {
+      throw new DriftInputException("--labels " + labels + ": name the label column to compare with --target COLUMN");
+    }
+    DriftConfig.Outputs outputs = cfg.outputs().withGates(maxMissing, maxUnseen, maxOutOfRange);
+    if (prediction != null) {
+      outputs = outputs.withPrediction(prediction);
+    }
+    if (target != null) {
+      outputs = outputs.withTarget(target);
+    }
+    DriftConfig c = cfg.withKinds(kinds).withOutputs(outputs);
     long spool = spoolMemory != null ? Math.max(0, spoolMemory) << 20 : Runtime.getRuntime().maxMemory() / 4;
     return new DriftCheck.Options(c, allTests, spool, spoolDir, label);
   }

@@ -63,6 +63,8 @@ final class CrdViolations {
       Map.entry("traffic needs exactly one of parentRefs (Ferry creates the HTTPRoute) or httpRoute (Ferry manages the"
           + " rules of an existing one)", "{parentRefs: [{name: public}], httpRoute: churn}"),
       Map.entry("minReplicas must not exceed maxReplicas", "{minReplicas: 5, maxReplicas: 2}"),
+      Map.entry("outputs.labels needs outputs.label: the column to compare",
+          "{outputs: {label: null, labels: {uri: pvc://labels/week.csv}}}"),
       Map.entry("multivariate checks the current data as one whole: not with window",
           "{multivariate: true, window: {rows: 100}}"),
       Map.entry("window: give rows or timestampColumn, not both", "{rows: 100, timestampColumn: ts, period: 1d}"),

@@ -287,6 +287,48 @@ class DriftPolicyTest extends OperatorTestBase {
   }
 
   @Test
+  void dataThatFailsItsQualityGatesIsNotifiedAndNeverRetrainedOn() {
+    deployment(2L, 1L);
+    runner.succeed("drift-check", "{\"result\":\"DataQualityFailed\",\"features\":3,\"driftedFeatures\":3,"
+        + "\"qualityFailures\":[\"tenure: missing 40.00% > 10.00%\"],\"scores\":[{\"feature\":\"score\","
+        + "\"role\":\"prediction\",\"test\":\"psi\",\"score\":0.4,\"threshold\":0.2,\"drifted\":true,"
+        + "\"outOfRangeShare\":0.07}]}");
+    policy(s -> {
+      s.outputs = new DriftPolicySpec.Outputs();
+      s.outputs.prediction = "score";
+      s.outputs.label = "churned";
+      s.outputs.labels = new DatasetSpec();
+      s.outputs.labels.uri = "pvc://labels/churn/week.csv";
+      s.dataQuality = new DriftPolicySpec.DataQuality();
+      s.dataQuality.maxMissingShare = 0.1;
+    });
+    CronJob cron = awaitResource(CronJob.class, "churn-drift-drift", c -> true);
+    var container = cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getArgs()).containsSubsequence("--labels", "/ferry/pvc/labels/churn/week.csv");
+    assertThat(container.getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getMountPath()).isEqualTo("/ferry/pvc/labels");
+      assertThat(m.getReadOnly()).isTrue();
+    });
+    String config = container.getEnv().stream().filter(e -> e.getName().equals("FERRY_DRIFT_CONFIG_JSON")).findFirst()
+        .orElseThrow().getValue();
+    assertThat(config).contains("\"outputs\":{\"prediction\":\"score\",\"label\":\"churned\"}",
+        "\"dataQuality\":{\"maxMissingShare\":0.1");
+
+    DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastCheck != null && p.getStatus().notifiedVerdict != null);
+    var check = seen.getStatus().lastCheck;
+    assertThat(check.result).isEqualTo("DataQualityFailed");
+    assertThat(check.qualityFailures).containsExactly("tenure: missing 40.00% > 10.00%");
+    assertThat(check.scores).singleElement().satisfies(sc -> {
+      assertThat(sc.role).isEqualTo("prediction");
+      assertThat(sc.outOfRangeShare).isEqualTo(0.07);
+    });
+    var condition = Conditions.find(seen.getStatus(), "DriftDetected").orElseThrow();
+    assertThat(condition.getStatus()).as("bad data says nothing about drift").isEqualTo("Unknown");
+    assertThat(condition.getMessage()).contains("failed its data-quality gates", "tenure: missing 40.00%");
+    assertThat(driftRuns()).as("a broken feed is not retrained on").isEmpty();
+  }
+
+  @Test
   void aReportFolderThatCannotBeWrittenIsAnInvalidSpecNamingTheField() {
     deployment(2L, 1L);
     policy(s -> {

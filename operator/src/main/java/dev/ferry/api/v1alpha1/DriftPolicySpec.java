@@ -12,6 +12,8 @@ import java.util.List;
 /** Desired state of a DriftPolicy. */
 @ValidationRule(value = "!has(self.features) || self.features.all(f, self.features.exists_one(g, g.name == f.name))",
     message = "features[].name must be unique")
+@ValidationRule(value = "!has(self.outputs) || !has(self.outputs.labels) || has(self.outputs.label)",
+    message = "outputs.labels needs outputs.label: the column to compare")
 @ValidationRule(value = "!(has(self.multivariate) && self.multivariate && has(self.window))",
     message = "multivariate checks the current data as one whole: not with window")
 public class DriftPolicySpec {
@@ -37,6 +39,14 @@ public class DriftPolicySpec {
   @JsonPropertyDescription("Check the current data window by window (by rows or by a timestamp column); drift in any"
       + " window is drift. Default: the current data as one whole.")
   public WindowSpec window;
+
+  @JsonPropertyDescription("The model's own columns, checked like features but reported apart: its prediction, and"
+      + " its label (the target) in the current data or in labelled data that arrives later.")
+  public Outputs outputs;
+
+  @JsonPropertyDescription("Data-quality gates, each a share of a column's current rows; a column past one fails the"
+      + " check as DataQualityFailed (notified, never retrained on).")
+  public DataQuality dataQuality;
 
   @JsonPropertyDescription("Also test the number features together (PCA reconstruction error against the baseline's),"
       + " which finds a change in how they move together that per-feature tests miss; its drift is dataset drift."
@@ -87,6 +97,35 @@ public class DriftPolicySpec {
     @Min(0)
     @JsonPropertyDescription("Threshold: a distance above it drifts; for p-value tests (ks, chi2), a p-value below it drifts.")
     public Double threshold;
+  }
+
+  /** The prediction and label columns. */
+  public static class Outputs {
+    @io.fabric8.generator.annotation.Size(min = 1, max = 128)
+    @JsonPropertyDescription("Column holding the model's prediction, in the baseline and the current data.")
+    public String prediction;
+    @io.fabric8.generator.annotation.Size(min = 1, max = 128)
+    @JsonPropertyDescription("The label column, tested as the target (and no longer left out as the label).")
+    public String label;
+    @JsonPropertyDescription("Where the labels come from when they arrive later than the features (the label column"
+        + " of this data is compared with the baseline's). Default: the current data.")
+    public DatasetSpec labels;
+  }
+
+  /** Data-quality gates. */
+  public static class DataQuality {
+    @Min(0)
+    @Max(1)
+    @JsonPropertyDescription("Most share of missing values in a column's current rows.")
+    public Double maxMissingShare;
+    @Min(0)
+    @Max(1)
+    @JsonPropertyDescription("Most share of a category column's current values that the baseline never had.")
+    public Double maxUnseenShare;
+    @Min(0)
+    @Max(1)
+    @JsonPropertyDescription("Most share of a number column's current values outside the baseline's range.")
+    public Double maxOutOfRangeShare;
   }
 
   /** How the current data is split into windows. */

@@ -55,7 +55,8 @@ public class DriftPolicyStatus extends FerryStatus {
     public String time;
     @JsonPropertyDescription("The Job that ran it.")
     public String job;
-    @JsonPropertyDescription("NoDrift, Drift or Error.")
+    @JsonPropertyDescription("NoDrift, Drift, DataQualityFailed (a spec.dataQuality gate failed: not retrained on) or"
+        + " Error.")
     public String result;
     @JsonPropertyDescription("How many features drifted.")
     public Integer driftedFeatures;
@@ -67,6 +68,8 @@ public class DriftPolicyStatus extends FerryStatus {
     public String message;
     @JsonPropertyDescription("The check's HTML report, when spec.report asked for one.")
     public String report;
+    @JsonPropertyDescription("The spec.dataQuality gates that failed, as \"column: missing 12.00% > 10.00%\".")
+    public List<String> qualityFailures = new ArrayList<>();
     @JsonPropertyDescription("With spec.multivariate: the test of the number features together.")
     public MultivariateScore multivariate;
     @JsonPropertyDescription("With spec.window: how many windows were checked.")
@@ -103,6 +106,12 @@ public class DriftPolicyStatus extends FerryStatus {
     public Double baselineMissing;
     @JsonPropertyDescription("Share of missing values in the current data.")
     public Double currentMissing;
+    @JsonPropertyDescription("prediction or target for the model's own columns (spec.outputs); absent for a feature.")
+    public String role;
+    @JsonPropertyDescription("Categories: share of the current values the baseline never had.")
+    public Double unseenShare;
+    @JsonPropertyDescription("Numbers: share of the current values outside the baseline's range.")
+    public Double outOfRangeShare;
   }
 
   /** One webhook delivery: a notification to one target, with its retries. */
