@@ -20,7 +20,21 @@ public class Main implements Runnable {
     // Every HTTP server Ferry runs (metrics, the local gateway, kubectl's) answers without waiting
     // for delayed ACKs; the JDK reads this once, when its first HttpServer starts.
     System.setProperty("sun.net.httpserver.nodelay", "true");
-    System.exit(new CommandLine(new Main()).execute(effective));
+    String[] rest = TOOLS.containsKey(effective[0]) ? java.util.Arrays.copyOfRange(effective, 1, effective.length)
+        : effective;
+    System.exit(commandLine(effective[0]).execute(rest));
+  }
+
+  /** The tools a Job runs, made alone: picocli would otherwise build every command's model to run one. */
+  private static final java.util.Map<String, java.util.function.Supplier<Object>> TOOLS = java.util.Map.of(
+      "drift-check", DriftCheckCommand::new,
+      "validate-data", ValidateDataCommand::new,
+      "smoke-test", SmokeTestCommand::new);
+
+  /** A tool's own command line, named as under ferry; for anything else, ferry's whole one. */
+  static CommandLine commandLine(String first) {
+    java.util.function.Supplier<Object> tool = TOOLS.get(first);
+    return tool == null ? new CommandLine(new Main()) : new CommandLine(tool.get()).setCommandName("ferry " + first);
   }
 
   @Override

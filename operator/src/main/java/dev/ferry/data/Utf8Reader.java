@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
  * counts line breaks while it decodes, hands out every character before a bad byte first, and only
  * then throws a {@link MalformedTextException} carrying the exact line and byte offset. A leading
  * byte-order mark is dropped. Line breaks are {@code \n}, {@code \r\n} and a lone {@code \r}, as in
- * {@link java.io.BufferedReader#readLine()} and commons-csv.
+ * {@link java.io.BufferedReader#readLine()} and RFC 4180.
  */
 final class Utf8Reader extends Reader {
   private static final int BUFFER = 8192;

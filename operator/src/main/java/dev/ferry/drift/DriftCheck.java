@@ -177,15 +177,7 @@ public final class DriftCheck {
       List<DatasetScan.Plan> bplans = bscan.planColumns(features, o.config().declaredKinds());
       Map<String, ColumnKind> kinds = new LinkedHashMap<>();
       bplans.forEach(plan -> kinds.put(plan.name(), plan.kind()));
-      boolean parallel = true;
-      for (String f : features) {
-        if (kinds.get(f) == ColumnKind.number && !o.allTests()) {
-          FeatureSetting s = o.config().features().get(f);
-          if (s == null || s.test() == null || !DefaultTests.needsValues(s.test())) {
-            parallel = false;
-          }
-        }
-      }
+      boolean parallel = readBothAtOnce(o, features, kinds, current, budget);
       Map<String, BaselineFeature> prepared = new LinkedHashMap<>();
       if (parallel) {
         // Every number column keeps its values on both sides: read the two files at once.
@@ -279,6 +271,28 @@ public final class DriftCheck {
       bscan.close();
       cscan.close();
     }
+  }
+
+  /**
+   * Whether to read the baseline and the current file at the same time, on two threads. The
+   * current file's number columns must then keep their values (their bins need the baseline's
+   * deciles, known only at the end of its pass): always so when their tests need the values, and
+   * otherwise when those values (8 bytes each, about the file's own size) fit in the spool's
+   * memory, so reading at once never sends them to disk. A current source of unknown size (a URL,
+   * a bucket) is binned on the fly after the baseline instead.
+   */
+  static boolean readBothAtOnce(Options o, List<String> features, Map<String, ColumnKind> kinds, DatasetReader current,
+      DoubleSpool.Budget budget) {
+    boolean allNeedValues = true;
+    for (String f : features) {
+      if (kinds.get(f) == ColumnKind.number && !o.allTests()) {
+        FeatureSetting s = o.config().features().get(f);
+        if (s == null || s.test() == null || !DefaultTests.needsValues(s.test())) {
+          allNeedValues = false;
+        }
+      }
+    }
+    return allNeedValues || current.sizeHint() >= 0 && current.sizeHint() <= budget.bytes() / 2;
   }
 
   private static void requireRows(DatasetScan b, DatasetScan c) throws DriftInputException {
@@ -402,10 +416,17 @@ public final class DriftCheck {
     Ecdf ce = null;
     long[] bins = c.bins;
     long outside = c.outside;
-    if (c.spool != null) {
+    boolean needValues = tests.contains(DriftTest.ks) || tests.contains(DriftTest.wasserstein);
+    if (c.spool != null && !needValues) {
+      // Read at the same time as the baseline, for counts only: bin the values, no sort needed.
+      double[] values = c.spool.toArray();
+      bins = new long[bf.edges.length + 1];
+      Binning.count(bf.edges, values, values.length, bins);
+      outside = countOutside(values, bf.min, bf.max, values.length);
+    } else if (c.spool != null) {
       double[] values = c.spool.toArray();
       dev.ferry.stats.Sorting.sort(values, values.length);
-      outside = countOutside(values, bf.min, bf.max);
+      outside = countOutsideSorted(values, bf.min, bf.max);
       ce = Ecdf.ofSorted(values, values.length);
       if (bins == null) {
         bins = Binning.countSorted(bf.edges, ce);
@@ -528,8 +549,19 @@ public final class DriftCheck {
     return r;
   }
 
+  /** How many of the first {@code n} values lie below {@code min} or above {@code max}. */
+  static long countOutside(double[] values, double min, double max, int n) {
+    long out = 0;
+    for (int i = 0; i < n; i++) {
+      if (values[i] < min || values[i] > max) {
+        out++;
+      }
+    }
+    return out;
+  }
+
   /** How many of the sorted values lie below {@code min} or above {@code max}. */
-  static long countOutside(double[] sorted, double min, double max) {
+  static long countOutsideSorted(double[] sorted, double min, double max) {
     int lo = lowerBound(sorted, min);
     int hi = upperBound(sorted, max);
     return lo + (sorted.length - hi);

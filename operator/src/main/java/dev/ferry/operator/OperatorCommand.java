@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
 @Command(name = "operator", mixinStandardHelpOptions = true,
     description = "Run the Ferry operator against the current Kubernetes cluster (kubeconfig or in-cluster).")
 public class OperatorCommand implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(OperatorCommand.class);
 
   @Mixin
   OperatorOptions options = new OperatorOptions();
@@ -37,6 +36,9 @@ public class OperatorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Logging.configure(logFormat, logLevel);
+    // Taken here, not in a static field: picocli makes every subcommand to parse any command line,
+    // and a tool (drift-check) should not pay for starting the logging it never uses.
+    Logger log = LoggerFactory.getLogger(OperatorCommand.class);
     FerryConfig config = options.toConfig();
     KubernetesClient client = new KubernetesClientBuilder().build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -46,13 +48,13 @@ public class OperatorCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     // SIGTERM: stop taking events, let reconciles in flight finish, then close the client.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("stopping");
+      log.info("stopping");
       operator.close();
       http.close();
       stopped.countDown();
     }, "ferry-shutdown"));
     operator.start();
-    LOG.info("Ferry operator started: namespaces {}, leader election {}, metrics on :{}",
+    log.info("Ferry operator started: namespaces {}, leader election {}, metrics on :{}",
         config.namespaces().isEmpty() ? "all" : config.namespaces(),
         config.leaderElection().map(l -> l.leaseNamespace() + "/" + l.leaseName()).orElse("off"), http.port());
     stopped.await();

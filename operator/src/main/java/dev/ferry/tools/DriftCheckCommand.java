@@ -177,8 +177,9 @@ public class DriftCheckCommand implements Callable<Integer> {
   Map<String, String> types = new LinkedHashMap<>();
 
   @Option(names = "--spool-memory", paramLabel = "MiB",
-      description = "Heap for the values KS and Wasserstein need; beyond it they go to --spool-dir. "
-          + "Default: a quarter of the maximum heap.")
+      description = "Heap for the values kept during a pass (KS and Wasserstein, a baseline's deciles, a current"
+          + " file read beside the baseline); beyond it they go to --spool-dir. Default: 64 MiB, or a quarter of the"
+          + " maximum heap when that is less.")
   Long spoolMemory;
 
   @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where spilled values go. Default: java.io.tmpdir.")
@@ -457,9 +458,20 @@ public class DriftCheckCommand implements Callable<Integer> {
       outputs = outputs.withTarget(target);
     }
     DriftConfig c = cfg.withKinds(kinds).withOutputs(outputs);
-    long spool = spoolMemory != null ? Math.max(0, spoolMemory) << 20 : Runtime.getRuntime().maxMemory() / 4;
+    long spool = spoolMemory != null ? Math.max(0, spoolMemory) << 20 : defaultSpoolBytes();
     return new DriftCheck.Options(c, allTests, spool, spoolDir, label);
   }
+
+  /**
+   * A bounded default, not a share of whatever heap the JVM was given: a check's memory is then the
+   * same on a laptop and in a pod (about 160 MiB peak at 1M rows), and values beyond it stream
+   * through a temporary file in the page cache at little cost.
+   */
+  static long defaultSpoolBytes() {
+    return Math.min(SPOOL_DEFAULT_BYTES, Runtime.getRuntime().maxMemory() / 4);
+  }
+
+  static final long SPOOL_DEFAULT_BYTES = 64L << 20;
 
   DriftConfig loadConfig() throws DriftInputException {
     if (config != null) {

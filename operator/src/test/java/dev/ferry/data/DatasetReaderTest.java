@@ -206,6 +206,30 @@ class DatasetReaderTest {
   }
 
   @Test
+  void doubledQuotesInsideQuotesAndAQuoteInsideAnUnquotedFieldAreText() throws Exception {
+    Path p = file("quotes.csv", "a,b\n1,\"he said \"\"hi\"\"\"\n2,x\"y\n3,\"\"\n");
+    try (DatasetReader reader = DatasetReader.open(p.toString())) {
+      assertThat(rows(reader)).containsExactly("2:1|he said \"hi\"", "3:2|x\"y", "4:3|~");
+    }
+  }
+
+  @Test
+  void quotingMistakesAfterAMultiLineFieldNameTheirOwnLineAndTheRowsBeforeAreRead() throws Exception {
+    Path p = file("crlf.csv", "a,b\r\n1,\"multi\r\nline\"\r\n2,3\r\n4,\"x\"y\r\n");
+    List<String> read = new ArrayList<>();
+    try (DatasetReader reader = DatasetReader.open(p.toString())) {
+      DatasetException e = org.junit.jupiter.api.Assertions.assertThrows(DatasetException.class, () -> {
+        for (Row r = reader.next(); r != null; r = reader.next()) {
+          read.add(r.line() + ":" + r.values()[1]);
+        }
+      });
+      assertThat(e.line()).isEqualTo(5);
+      assertThat(e.getMessage()).contains("unexpected text after a closing quote");
+    }
+    assertThat(read).containsExactly("2:multi\r\nline", "4:3");
+  }
+
+  @Test
   void unclosedQuoteNamesTheLineWhereItOpened() throws Exception {
     DatasetException e = failure("q2.csv", "a,b\n1,2\n3,\"x\n4,5\n6,7\n");
     assertThat(e.line()).isEqualTo(3);
