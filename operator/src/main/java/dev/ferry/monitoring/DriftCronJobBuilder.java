@@ -53,6 +53,22 @@ public final class DriftCronJobBuilder {
     return report == null ? Map.of() : Map.of(Ferry.ANNOTATION_REPORT_URI, report.uri.replaceAll("/+$", ""));
   }
 
+  /**
+   * spec.resources, or a default that bounds the check: a memory limit is what makes the JVM in
+   * the pod choose a small heap (and, under 1792 MiB, the serial collector) instead of sizing
+   * itself from the node.
+   */
+  static io.fabric8.kubernetes.api.model.ResourceRequirements resources(DriftPolicySpec spec) {
+    if (spec.resources != null) {
+      return spec.resources;
+    }
+    return new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+        .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("250m"))
+        .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi"))
+        .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("512Mi"))
+        .build();
+  }
+
   /** The checker's configuration: the policy's features, tests, thresholds and dataset drift share. */
   public static String configJson(DriftPolicySpec spec) {
     Map<String, Object> config = new LinkedHashMap<>();
@@ -179,6 +195,7 @@ public final class DriftCronJobBuilder {
             .withName("drift-check").withImage(ferryImage).withArgs(args).withEnv(env)
             .withEnvFrom(dev.ferry.storage.StorageContainers.secret(spec.storage))
             .withVolumeMounts(mounts)
+            .withResources(resources(spec))
             .withTerminationMessagePath("/dev/termination-log")
             .withTerminationMessagePolicy("FallbackToLogsOnError")
             .withSecurityContext(PodSecurity.restrictedContainer())

@@ -176,6 +176,10 @@ class DriftPolicyTest extends OperatorTestBase {
     assertThat(pod.getVolumes()).extracting(v -> v.getPersistentVolumeClaim().getClaimName())
         .containsExactly("datasets", "inference-log");
     assertThat(RestrictedPodSecurity.violations(pod)).isEmpty();
+    var resources = pod.getContainers().get(0).getResources();
+    assertThat(resources.getLimits()).as("a limit sizes the check's heap: not from the node's memory")
+        .containsEntry("memory", new io.fabric8.kubernetes.api.model.Quantity("512Mi"));
+    assertThat(resources.getRequests()).containsKeys("cpu", "memory");
     assertThat(cron.getMetadata().getOwnerReferences()).singleElement()
         .satisfies(o -> assertThat(o.getKind()).isEqualTo("DriftPolicy"));
     DriftPolicy policy = awaitPolicy(p -> p.getStatus().nextCheck != null);
@@ -272,10 +276,17 @@ class DriftPolicyTest extends OperatorTestBase {
     deployment(2L, 1L);
     runner.succeed("drift-check", "{\"result\":\"Drift\",\"features\":3,\"driftedFeatures\":0,"
         + "\"multivariate\":{\"method\":\"pca-reconstruction\",\"error\":1.9,\"threshold\":0.71,\"drifted\":true}}");
-    policy(s -> s.multivariate = true);
+    policy(s -> {
+      s.multivariate = true;
+      s.resources = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+          .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("2Gi")).build();
+    });
     CronJob cron = awaitResource(CronJob.class, "churn-drift-drift", c -> true);
     assertThat(cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
         .contains("--multivariate");
+    assertThat(cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0).getResources()
+        .getLimits()).as("spec.resources wins").containsOnlyKeys("memory")
+        .containsEntry("memory", new io.fabric8.kubernetes.api.model.Quantity("2Gi"));
     DriftPolicy seen = awaitPolicy(p -> p.getStatus().lastCheck != null && p.getStatus().lastAction != null);
     assertThat(seen.getStatus().lastCheck.multivariate.drifted).isTrue();
     assertThat(seen.getStatus().lastCheck.multivariate.error).isEqualTo(1.9);

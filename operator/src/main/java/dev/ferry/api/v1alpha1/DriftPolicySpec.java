@@ -76,6 +76,12 @@ public class DriftPolicySpec {
   @JsonPropertyDescription("What to do on drift or decay.")
   public Actions actions;
 
+  @JsonPropertyDescription("CPU and memory of the check's pod. Default: requests cpu 250m and memory 256Mi, limit"
+      + " memory 512Mi; the check's JVM sizes its heap from the limit (three quarters) and keeps at most 64 MiB of"
+      + " values in it, spilling the rest to /tmp, so 512Mi suffices for the default tests at any size. Raise it for"
+      + " --all-tests or KS on tens of millions of rows (each column's values are sorted in memory).")
+  public io.fabric8.kubernetes.api.model.ResourceRequirements resources;
+
   @Min(30)
   @JsonPropertyDescription("Seconds a check's pod may stay unable to start (image pull errors, a missing Secret,"
       + " ConfigMap or volume, unschedulable) before the check is recorded as an Error with the pod's reason and"
