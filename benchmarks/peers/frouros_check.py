@@ -1,37 +1,34 @@
-"""Frouros on the files drift_reference.py gen writes: the work drift-check does by default, one
-test per feature (Jensen-Shannon over 10 bins for the 8 numbers, chi-square for the 2 categories).
+"""Frouros (https://github.com/IFCA-Advanced-Computing/frouros) doing drift-check's default work on
+the files drift_reference.py gen writes, read as a Frouros user would (pandas): Jensen-Shannon over
+10 bins for every number column, chi-square for every category column.
 
-    python3 frouros_check.py BASE.csv CUR.csv      prints one line per feature: name, test, value
-
-A first peer script (issue 16, item 6): it reads the CSV with numpy.genfromtxt, as
-drift_reference.py does, which dominates its time; a fair comparison reads with pandas as a
-Frouros user would, and is the next step before any ratio is reported.
+    python frouros_check.py BASE.csv CUR.csv     prints {"tool": "frouros", "stats": {column: {name: value}}}
 """
+import json
 import sys
 
-import numpy as np
+import pandas as pd
 from frouros.detectors.data_drift import JS, ChiSquareTest
-
-NUMERIC = [f"x{i}" for i in range(8)]
 
 
 def main(base_path, cur_path):
-    base_num = np.genfromtxt(base_path, delimiter=",", skip_header=1, usecols=range(8), dtype=float)
-    cur_num = np.genfromtxt(cur_path, delimiter=",", skip_header=1, usecols=range(8), dtype=float)
-    base_cat = np.genfromtxt(base_path, delimiter=",", skip_header=1, usecols=(8, 9), dtype=str)
-    cur_cat = np.genfromtxt(cur_path, delimiter=",", skip_header=1, usecols=(8, 9), dtype=str)
-    for i, name in enumerate(NUMERIC):
-        b = base_num[:, i][~np.isnan(base_num[:, i])]
-        c = cur_num[:, i][~np.isnan(cur_num[:, i])]
-        detector = JS(num_bins=10)
-        detector.fit(X=b)
-        result, _ = detector.compare(X=c)
-        print(name, "js", float(result.distance))
-    for j, name in enumerate(["c0", "c1"]):
-        detector = ChiSquareTest()
-        detector.fit(X=base_cat[:, j])
-        result, _ = detector.compare(X=cur_cat[:, j])
-        print(name, "chi2", float(result.p_value))
+    base, cur = pd.read_csv(base_path), pd.read_csv(cur_path)
+    stats = {}
+    for col in base.columns:
+        if col == "label":
+            continue
+        b, c = base[col].dropna(), cur[col].dropna()
+        if pd.api.types.is_numeric_dtype(b):
+            detector = JS(num_bins=10)
+            detector.fit(X=b.to_numpy(dtype=float))
+            result, _ = detector.compare(X=c.to_numpy(dtype=float))
+            stats[col] = {"js": float(result.distance)}
+        else:
+            detector = ChiSquareTest()
+            detector.fit(X=b.astype(str).to_numpy())
+            result, _ = detector.compare(X=c.astype(str).to_numpy())
+            stats[col] = {"chi2PValue": float(result.p_value)}
+    print(json.dumps({"tool": "frouros", "stats": stats}))
 
 
 if __name__ == "__main__":

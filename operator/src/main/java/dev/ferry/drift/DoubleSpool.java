@@ -37,11 +37,6 @@ final class DoubleSpool implements AutoCloseable {
       this.dir = dir;
     }
 
-    /** Heap bytes for spooled values. */
-    long bytes() {
-      return bytes;
-    }
-
     boolean take(long n) {
       if (used.addAndGet(n) <= bytes) {
         return true;

@@ -177,7 +177,7 @@ public final class DriftCheck {
       List<DatasetScan.Plan> bplans = bscan.planColumns(features, o.config().declaredKinds());
       Map<String, ColumnKind> kinds = new LinkedHashMap<>();
       bplans.forEach(plan -> kinds.put(plan.name(), plan.kind()));
-      boolean parallel = readBothAtOnce(o, features, kinds, current, budget);
+      boolean parallel = readBothAtOnce(o, features, kinds, current);
       Map<String, BaselineFeature> prepared = new LinkedHashMap<>();
       if (parallel) {
         // Every number column keeps its values on both sides: read the two files at once.
@@ -277,12 +277,12 @@ public final class DriftCheck {
    * Whether to read the baseline and the current file at the same time, on two threads. The
    * current file's number columns must then keep their values (their bins need the baseline's
    * deciles, known only at the end of its pass): always so when their tests need the values, and
-   * otherwise when those values (8 bytes each, about the file's own size) fit in the spool's
-   * memory, so reading at once never sends them to disk. A current source of unknown size (a URL,
-   * a bucket) is binned on the fly after the baseline instead.
+   * otherwise when the current data is a local file of at most {@link #READ_AT_ONCE_MAX_BYTES}
+   * (its values, about its own size, go to the spool and past its memory to a temporary file). A
+   * larger file, or a source of unknown size (a URL, a bucket), is binned as it streams, after the
+   * baseline, and needs no temporary space.
    */
-  static boolean readBothAtOnce(Options o, List<String> features, Map<String, ColumnKind> kinds, DatasetReader current,
-      DoubleSpool.Budget budget) {
+  static boolean readBothAtOnce(Options o, List<String> features, Map<String, ColumnKind> kinds, DatasetReader current) {
     boolean allNeedValues = true;
     for (String f : features) {
       if (kinds.get(f) == ColumnKind.number && !o.allTests()) {
@@ -292,8 +292,11 @@ public final class DriftCheck {
         }
       }
     }
-    return allNeedValues || current.sizeHint() >= 0 && current.sizeHint() <= budget.bytes() / 2;
+    return allNeedValues || current.sizeHint() >= 0 && current.sizeHint() <= READ_AT_ONCE_MAX_BYTES;
   }
+
+  /** The largest current file read beside the baseline when its tests need only counts. */
+  static final long READ_AT_ONCE_MAX_BYTES = 512L << 20;
 
   private static void requireRows(DatasetScan b, DatasetScan c) throws DriftInputException {
     if (b != null && b.rows == 0) {

@@ -178,7 +178,7 @@ public class DriftCheckCommand implements Callable<Integer> {
 
   @Option(names = "--spool-memory", paramLabel = "MiB",
       description = "Heap for the values kept during a pass (KS and Wasserstein, a baseline's deciles, a current"
-          + " file read beside the baseline); beyond it they go to --spool-dir. Default: 64 MiB, or a quarter of the"
+          + " file read beside the baseline); beyond it they go to --spool-dir. Default: 32 MiB, or a quarter of the"
           + " maximum heap when that is less.")
   Long spoolMemory;
 
@@ -464,14 +464,14 @@ public class DriftCheckCommand implements Callable<Integer> {
 
   /**
    * A bounded default, not a share of whatever heap the JVM was given: a check's memory is then the
-   * same on a laptop and in a pod (about 160 MiB peak at 1M rows), and values beyond it stream
+   * same on a laptop and in a pod (under 200 MiB peak at 1M rows), and values beyond it stream
    * through a temporary file in the page cache at little cost.
    */
   static long defaultSpoolBytes() {
     return Math.min(SPOOL_DEFAULT_BYTES, Runtime.getRuntime().maxMemory() / 4);
   }
 
-  static final long SPOOL_DEFAULT_BYTES = 64L << 20;
+  static final long SPOOL_DEFAULT_BYTES = 32L << 20;
 
   DriftConfig loadConfig() throws DriftInputException {
     if (config != null) {
