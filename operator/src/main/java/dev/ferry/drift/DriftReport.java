@@ -23,7 +23,7 @@ import java.util.Locale;
  * docs/drift-check.md} and stable: new fields may be added, none renamed or removed within
  * {@code version} 1.
  */
-public final class DriftReport {
+public final class DriftReport implements CheckOutcome {
   /** The termination-message limit the compact form fits in. */
   public static final int COMPACT_LIMIT = 4096;
   /** JSON format version. */
@@ -108,6 +108,7 @@ public final class DriftReport {
    * The dataset drifts when at least one feature does and their share reaches datasetDriftShare,
    * or when the multivariate test, asked for, finds that the features no longer move together.
    */
+  @Override
   public boolean datasetDrift() {
     return driftedFeatures() > 0 && driftShare() >= datasetDriftShare
         || multivariate != null && multivariate.drifted() || predictionDrift() || targetDrift();
@@ -140,6 +141,7 @@ public final class DriftReport {
    * {@code DataQualityFailed} when a data-quality gate failed (the data is not fit to judge drift
    * by, nor to retrain on), else {@code Drift} or {@code NoDrift}.
    */
+  @Override
   public String result() {
     return !qualityFailures().isEmpty() ? "DataQualityFailed" : datasetDrift() ? "Drift" : "NoDrift";
   }
@@ -298,6 +300,7 @@ public final class DriftReport {
   }
 
   /** As {@link #toCompact(int)}, with the location of the check's HTML page when one was written. */
+  @Override
   public byte[] toCompact(int limit, String report) {
     ObjectNode head = F.objectNode();
     head.put("result", result());
@@ -394,6 +397,21 @@ public final class DriftReport {
   // ---------------------------------------------------------------- text
 
   /** The report for people: the verdict first, then a table sorted by severity. */
+  @Override
+  public String toHtml() {
+    return HtmlReport.render(this);
+  }
+
+  @Override
+  public String toPrettyJson() {
+    try {
+      return PRETTY.writeValueAsString(toJson());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Override
   public String toText() {
     StringBuilder b = new StringBuilder();
     b.append(datasetDrift() ? "DRIFT" : "NO DRIFT").append(": ").append(driftedFeatures()).append(" of ")

@@ -152,13 +152,7 @@ public final class HtmlReport {
         .append("</p>\n<svg class=\"chart\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
         .append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
         .append("\" role=\"img\" aria-label=\"statistic per window\">");
-    for (int t = 0; t <= 4; t++) {
-      double y = TOP + plotH - plotH * t / 4;
-      h.append("<line class=\"grid\" x1=\"").append(LEFT).append("\" x2=\"").append(WIDTH - 8).append("\" y1=\"")
-          .append(fmt(y)).append("\" y2=\"").append(fmt(y)).append("\"/><text class=\"axis\" x=\"").append(LEFT - 4)
-          .append("\" y=\"").append(fmt(y + 4)).append("\" text-anchor=\"end\">")
-          .append(DriftReport.num(top * t / 4)).append("</text>");
-    }
+    grid(h, plotH, t -> DriftReport.num(top * t / 4));
     double ty = TOP + plotH - plotH * Math.min(threshold, top) / top;
     h.append("<line class=\"threshold\" x1=\"").append(LEFT).append("\" x2=\"").append(WIDTH - 8)
         .append("\" y1=\"").append(fmt(ty)).append("\" y2=\"").append(fmt(ty)).append("\"/>");
@@ -245,13 +239,7 @@ public final class HtmlReport {
     h.append("<svg class=\"chart\" width=\"").append(WIDTH).append("\" height=\"")
         .append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
         .append("\" role=\"img\" aria-label=\"baseline and current shares per bucket\">");
-    for (int t = 0; t <= 4; t++) {
-      double y = TOP + plotH - plotH * t / 4;
-      h.append("<line class=\"grid\" x1=\"").append(LEFT).append("\" x2=\"").append(WIDTH - 8).append("\" y1=\"")
-          .append(fmt(y)).append("\" y2=\"").append(fmt(y)).append("\"/><text class=\"axis\" x=\"").append(LEFT - 4)
-          .append("\" y=\"").append(fmt(y + 4)).append("\" text-anchor=\"end\">")
-          .append(String.format(Locale.ROOT, "%.0f%%", top * 100 * t / 4)).append("</text>");
-    }
+    grid(h, plotH, t -> String.format(Locale.ROOT, "%.0f%%", top * 100 * t / 4));
     for (int i = 0; i < n; i++) {
       double x = LEFT + slot * i + slot * 0.1;
       bar(h, "baseline", x, bar, d.share(d.baseline(), i), d.baseline()[i], top, plotH, d.labels().get(i));
@@ -264,6 +252,17 @@ public final class HtmlReport {
           .append(")\">").append(esc(clip(d.labels().get(i), 18))).append("</text>");
     }
     h.append("</svg>\n");
+  }
+
+  /** Five horizontal grid lines, each labelled on the left by {@code label} of its step (0 to 4). */
+  private static void grid(StringBuilder h, double plotH, java.util.function.IntFunction<String> label) {
+    for (int t = 0; t <= 4; t++) {
+      double y = TOP + plotH - plotH * t / 4;
+      h.append("<line class=\"grid\" x1=\"").append(LEFT).append("\" x2=\"").append(WIDTH - 8).append("\" y1=\"")
+          .append(fmt(y)).append("\" y2=\"").append(fmt(y)).append("\"/><text class=\"axis\" x=\"").append(LEFT - 4)
+          .append("\" y=\"").append(fmt(y + 4)).append("\" text-anchor=\"end\">").append(label.apply(t))
+          .append("</text>");
+    }
   }
 
   private static void bar(StringBuilder h, String cls, double x, double w, double share, long count, double top,

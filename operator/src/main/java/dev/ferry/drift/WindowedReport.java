@@ -19,7 +19,7 @@ import java.util.Set;
  * learned thresholds. The data drifted when any window did; the compact result carries the
  * window that drifted most (the latest of equals), so a status shows the worst of the period.
  */
-public final class WindowedReport {
+public final class WindowedReport implements CheckOutcome {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
@@ -48,11 +48,13 @@ public final class WindowedReport {
     return (int) windows.stream().filter(w -> w.report().datasetDrift()).count();
   }
 
+  @Override
   public boolean datasetDrift() {
     return driftedWindows() > 0;
   }
 
   /** DataQualityFailed when a window failed a data-quality gate, else Drift when one drifted, else NoDrift. */
+  @Override
   public String result() {
     return windows.stream().anyMatch(w -> !w.report().qualityFailures().isEmpty()) ? "DataQualityFailed"
         : datasetDrift() ? "Drift" : "NoDrift";
@@ -129,6 +131,7 @@ public final class WindowedReport {
    * The compact result: the verdict over all windows, and the worst window's counts and scores in
    * the fields of status.lastCheck, within {@code limit} bytes.
    */
+  @Override
   public byte[] toCompact(int limit, String report) {
     WindowedCheck.WindowResult worst = worst();
     byte[] inner = worst.report().toCompact(limit - 200, report);
@@ -153,6 +156,7 @@ public final class WindowedReport {
   }
 
   /** The verdict, then one line per window and a column per feature (the statistic; * where it drifted). */
+  @Override
   public String toText() {
     StringBuilder t = new StringBuilder();
     t.append(datasetDrift() ? "DRIFT: " : "NO DRIFT: ").append(message()).append('\n');
@@ -188,6 +192,12 @@ public final class WindowedReport {
     return t.toString();
   }
 
+  @Override
+  public String toHtml() {
+    return HtmlReport.render(this);
+  }
+
+  @Override
   public String toPrettyJson() {
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson());

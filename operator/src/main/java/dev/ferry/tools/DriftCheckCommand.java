@@ -3,6 +3,7 @@ package dev.ferry.tools;
 import dev.ferry.data.DataFormat;
 import dev.ferry.data.DatasetException;
 import dev.ferry.data.DatasetReader;
+import dev.ferry.drift.CheckOutcome;
 import dev.ferry.drift.ColumnKind;
 import dev.ferry.drift.DriftCheck;
 import dev.ferry.drift.DriftConfig;
@@ -218,11 +219,11 @@ public class DriftCheckCommand implements Callable<Integer> {
       if (learnThresholds && window == null) {
         throw new DriftInputException("--learn-thresholds learns from the baseline's windows: give --window too");
       }
-      Checked report = window != null ? windowed(b, c, o) : single(b, c, o);
+      CheckOutcome report = window != null ? windowed(b, c, o) : single(b, c, o);
       // The page is written first, so the result can say where it is.
       String page = null;
       if (html != null || reportTo != null) {
-        String rendered = report.html();
+        String rendered = report.toHtml();
         if (html != null) {
           try {
             write(html, rendered.getBytes(StandardCharsets.UTF_8));
@@ -242,18 +243,18 @@ public class DriftCheckCommand implements Callable<Integer> {
         }
       }
       if (compact) {
-        out.println(new String(report.compact(page), StandardCharsets.UTF_8));
+        out.println(new String(report.toCompact(DriftReport.COMPACT_LIMIT, page), StandardCharsets.UTF_8));
       } else if (output == Output.json) {
-        out.println(report.json());
+        out.println(report.toPrettyJson());
       } else {
-        out.print(report.text());
+        out.print(report.toText());
         if (page != null) {
           out.println("report: " + page);
         }
       }
       out.flush();
       if (resultPath != null) {
-        write(resultPath, report.compact(page));
+        write(resultPath, report.toCompact(DriftReport.COMPACT_LIMIT, page));
       }
       if (succeedOnDrift) {
         return NO_DRIFT;
@@ -274,22 +275,7 @@ public class DriftCheckCommand implements Callable<Integer> {
     }
   }
 
-  /** A finished check, single or by windows, in each form it is written. */
-  private interface Checked {
-    boolean datasetDrift();
-
-    String result();
-
-    String html();
-
-    String json();
-
-    String text();
-
-    byte[] compact(String page);
-  }
-
-  private Checked single(String b, String c, DriftCheck.Options o)
+  private CheckOutcome single(String b, String c, DriftCheck.Options o)
       throws DatasetException, DriftInputException {
     DriftReport report;
     if (multivariate && DriftProfile.looksLikeProfile(b)) {
@@ -331,32 +317,7 @@ public class DriftCheckCommand implements Callable<Integer> {
       report.withMultivariate(dev.ferry.drift.Multivariate.check(() -> DatasetReader.open(b, bf, env),
           () -> DatasetReader.open(c, cf, env), numbers));
     }
-    DriftReport r = report;
-    return new Checked() {
-      public boolean datasetDrift() {
-        return r.datasetDrift();
-      }
-
-      public String result() {
-        return r.result();
-      }
-
-      public String html() {
-        return dev.ferry.drift.HtmlReport.render(r);
-      }
-
-      public String json() {
-        return pretty(r);
-      }
-
-      public String text() {
-        return r.toText();
-      }
-
-      public byte[] compact(String page) {
-        return r.toCompact(DriftReport.COMPACT_LIMIT, page);
-      }
-    };
+    return report;
   }
 
   private DriftReport compareWithBaseline(String b, DatasetReader current, DriftCheck.Options o)
@@ -366,7 +327,7 @@ public class DriftCheckCommand implements Callable<Integer> {
     }
   }
 
-  private Checked windowed(String b, String c, DriftCheck.Options o) throws DatasetException, DriftInputException {
+  private CheckOutcome windowed(String b, String c, DriftCheck.Options o) throws DatasetException, DriftInputException {
     Windows.Spec spec = Windows.parse(window, "--window");
     WindowedReport report;
     try (DatasetReader cur = DatasetReader.open(c, format(currentFormat, "--current-format"), env)) {
@@ -394,41 +355,7 @@ public class DriftCheckCommand implements Callable<Integer> {
         }
       }
     }
-    WindowedReport r = report;
-    return new Checked() {
-      public boolean datasetDrift() {
-        return r.datasetDrift();
-      }
-
-      public String result() {
-        return r.result();
-      }
-
-      public String html() {
-        return dev.ferry.drift.HtmlReport.render(r);
-      }
-
-      public String json() {
-        return r.toPrettyJson();
-      }
-
-      public String text() {
-        return r.toText();
-      }
-
-      public byte[] compact(String page) {
-        return r.toCompact(DriftReport.COMPACT_LIMIT, page);
-      }
-    };
-  }
-
-  private static String pretty(DriftReport r) {
-    try {
-      return new com.fasterxml.jackson.databind.ObjectMapper()
-          .writerWithDefaultPrettyPrinter().writeValueAsString(r.toJson());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return report;
   }
 
   DriftCheck.Options options(DriftConfig cfg) throws DriftInputException {

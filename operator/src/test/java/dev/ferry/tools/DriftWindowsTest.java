@@ -5,19 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * drift-check --window: the current data checked window by window (rows, or days of a timestamp
@@ -25,27 +21,15 @@ import picocli.CommandLine;
  * windows equal to the range a plain check of each baseline window gives.
  */
 class DriftWindowsTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DriftCheckRun.JSON;
   private static final Instant DAY0 = Instant.parse("2026-11-01T00:00:00Z");
 
   @TempDir
   Path dir;
 
-  record Run(int exit, String out, String err) {
-    JsonNode json() throws IOException {
-      return JSON.readTree(out);
-    }
-  }
 
-  private Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new DriftCheckCommand(Map.of()));
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int exit = cl.execute(args);
-    assertThat(err.toString()).as("never a stack trace").doesNotContain("\tat ");
-    return new Run(exit, out.toString(), err.toString());
+  private static DriftCheckRun run(String... args) {
+    return DriftCheckRun.of(args);
   }
 
   /** Rows of ts (one row every {@code secondsApart}), age and plan; {@code shifted} says which rows move. */
@@ -70,9 +54,9 @@ class DriftWindowsTest {
   void rowWindowsFindTheOneThatDriftedAndTheLastWindowMayBeShort() throws IOException {
     Path baseline = data("b.csv", 6000, 1, 60, i -> false);
     Path current = data("c.csv", 5500, 2, 60, i -> i >= 2000 && i < 4000);
-    Run r = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "2000",
+    DriftCheckRun r = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "2000",
         "--output", "json");
-    assertThat(r.exit).as(r.err).isEqualTo(1);
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
     JsonNode report = r.json();
     assertThat(report.get("result").asText()).isEqualTo("Drift");
     assertThat(report.get("windows").asInt()).isEqualTo(3);
@@ -92,10 +76,10 @@ class DriftWindowsTest {
     Path current = data("c.csv", 3 * 1440, 3, 60, i -> i / 1440 == 1);
     Path result = dir.resolve("result.json");
     Path html = dir.resolve("page.html");
-    Run r = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "ts:1d",
+    DriftCheckRun r = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "ts:1d",
         "--result", result.toString(), "--html", html.toString(), "--succeed-on-drift");
-    assertThat(r.exit).as(r.err).isZero();
-    assertThat(r.out).startsWith("DRIFT: dataset drift in 1 of 3 windows of ts:1d")
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).startsWith("DRIFT: dataset drift in 1 of 3 windows of ts:1d")
         .contains("2026-11-02T00:00:00Z/2026-11-03T00:00:00Z");
     JsonNode compact = JSON.readTree(Files.readString(result));
     assertThat(compact.get("result").asText()).isEqualTo("Drift");
@@ -104,7 +88,7 @@ class DriftWindowsTest {
     assertThat(compact.get("scores")).extracting(s -> s.get("feature").asText()).containsExactlyInAnyOrder("age", "plan");
     assertThat(Files.size(result)).isLessThanOrEqualTo(4096);
 
-    Run json = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "ts:1d",
+    DriftCheckRun json = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "ts:1d",
         "--output", "json");
     JsonNode day1 = json.json().get("byWindow").get(0);
     assertThat(day1.get("from").asText()).isEqualTo("2026-11-01T00:00:00Z");
@@ -123,28 +107,28 @@ class DriftWindowsTest {
     Path current = dir.resolve("c.csv");
     Files.writeString(current, "ts,age,plan\n2026-11-02T10:00:00Z,40,basic\n2026-11-03T10:00:00Z,41,pro\n"
         + "2026-11-01T09:00:00Z,42,basic\n");
-    Run late = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "ts:1d");
-    assertThat(late.exit).isEqualTo(2);
-    assertThat(late.err).contains("line 4", "column \"ts\"", "time order");
+    DriftCheckRun late = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "ts:1d");
+    assertThat(late.exit()).isEqualTo(2);
+    assertThat(late.err()).contains("line 4", "column \"ts\"", "time order");
 
     Files.writeString(current, "ts,age,plan\n2026-11-02T10:00:00Z,40,basic\nyesterday,41,pro\n");
-    Run bad = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "ts:1d");
-    assertThat(bad.exit).isEqualTo(2);
-    assertThat(bad.err).contains("line 3", "\"yesterday\" is not a timestamp");
+    DriftCheckRun bad = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "ts:1d");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("line 3", "\"yesterday\" is not a timestamp");
 
-    Run noColumn = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "time:1h");
-    assertThat(noColumn.err).contains("no column \"time\"");
-    Run badSpec = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "ts:1y");
-    assertThat(badSpec.err).contains("--window ts:1y", "s, m, h, d or w");
+    DriftCheckRun noColumn = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "time:1h");
+    assertThat(noColumn.err()).contains("no column \"time\"");
+    DriftCheckRun badSpec = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "ts:1y");
+    assertThat(badSpec.err()).contains("--window ts:1y", "s, m, h, d or w");
   }
 
   @Test
   void learnedThresholdsAreTheRangeOfTheBaselinesOwnWindows() throws IOException {
     Path baseline = data("b.csv", 5000, 1, 60, i -> false);
     Path current = data("c.csv", 2000, 4, 60, i -> i >= 1000);
-    Run r = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "1000",
+    DriftCheckRun r = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "1000",
         "--learn-thresholds", "--output", "json");
-    assertThat(r.exit).as(r.err).isEqualTo(1);
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
     JsonNode learned = r.json().get("learnedThresholds");
     assertThat(learned.get("age").get("windows").asInt()).isEqualTo(5);
 
@@ -180,21 +164,21 @@ class DriftWindowsTest {
   void learningNeedsEnoughBaselineWindowsAndTheBaselinesRows() throws IOException {
     Path baseline = data("b.csv", 1500, 1, 60, i -> false);
     Path current = data("c.csv", 500, 2, 60, i -> false);
-    Run few = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "1000",
+    DriftCheckRun few = run("--baseline", baseline.toString(), "--current", current.toString(), "--window", "1000",
         "--learn-thresholds");
-    assertThat(few.exit).isEqualTo(2);
-    assertThat(few.err).contains("splits into 2 windows of 1000", "at least 3");
-    Run alone = run("--baseline", baseline.toString(), "--current", current.toString(), "--learn-thresholds");
-    assertThat(alone.err).contains("give --window too");
+    assertThat(few.exit()).isEqualTo(2);
+    assertThat(few.err()).contains("splits into 2 windows of 1000", "at least 3");
+    DriftCheckRun alone = run("--baseline", baseline.toString(), "--current", current.toString(), "--learn-thresholds");
+    assertThat(alone.err()).contains("give --window too");
     Path profile = dir.resolve("b.profile.json");
-    Run made = run("profile", "--baseline", baseline.toString(), "--out", profile.toString());
-    assertThat(made.exit).as(made.err).isZero();
-    Run fromProfile = run("--baseline", profile.toString(), "--current", current.toString(), "--window", "100",
+    DriftCheckRun made = run("profile", "--baseline", baseline.toString(), "--out", profile.toString());
+    assertThat(made.exit()).as(made.err()).isZero();
+    DriftCheckRun fromProfile = run("--baseline", profile.toString(), "--current", current.toString(), "--window", "100",
         "--learn-thresholds");
-    assertThat(fromProfile.err).contains("is a profile");
-    Run windowsOnProfile = run("--baseline", profile.toString(), "--current", current.toString(), "--window", "100",
+    assertThat(fromProfile.err()).contains("is a profile");
+    DriftCheckRun windowsOnProfile = run("--baseline", profile.toString(), "--current", current.toString(), "--window", "100",
         "--output", "json", "--succeed-on-drift");
-    assertThat(windowsOnProfile.exit).as(windowsOnProfile.err).isZero();
+    assertThat(windowsOnProfile.exit()).as(windowsOnProfile.err()).isZero();
     assertThat(windowsOnProfile.json().get("byWindow")).as("a profile's windows need no second read").hasSize(5);
   }
 }

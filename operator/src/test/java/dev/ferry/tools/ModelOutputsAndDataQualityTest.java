@@ -6,18 +6,14 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The model's own columns checked like features and reported apart (its prediction, its target
@@ -25,26 +21,14 @@ import picocli.CommandLine;
  * gates: missing share, unseen categories, values out of the baseline's range.
  */
 class ModelOutputsAndDataQualityTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DriftCheckRun.JSON;
 
   @TempDir
   Path dir;
 
-  record Run(int exit, String out, String err) {
-    JsonNode json() throws IOException {
-      return JSON.readTree(out);
-    }
-  }
 
-  private Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new DriftCheckCommand(Map.of()));
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int exit = cl.execute(args);
-    assertThat(err.toString()).doesNotContain("\tat ");
-    return new Run(exit, out.toString(), err.toString());
+  private static DriftCheckRun run(String... args) {
+    return DriftCheckRun.of(args);
   }
 
   /** age, plan, score (the model's output) and churned; {@code scoreShift} moves only the prediction, {@code churnRate} the label. */
@@ -62,42 +46,37 @@ class ModelOutputsAndDataQualityTest {
   }
 
   private static JsonNode score(JsonNode report, String feature) {
-    for (JsonNode s : report.get("scores")) {
-      if (s.get("feature").asText().equals(feature)) {
-        return s;
-      }
-    }
-    throw new AssertionError("no " + feature + " in " + report);
+    return DriftCheckRun.score(report, feature);
   }
 
   @Test
   void aPredictionThatMovesIsDriftThoughNoInputDid() throws IOException {
     Path baseline = data("b.csv", 4000, 1, 0, 0.2);
     Path current = data("c.csv", 4000, 2, 0.25, 0.2);
-    Run r = run("--baseline", baseline.toString(), "--current", current.toString(), "--prediction", "score",
+    DriftCheckRun r = run("--baseline", baseline.toString(), "--current", current.toString(), "--prediction", "score",
         "--label", "churned", "--output", "json");
-    assertThat(r.exit).as(r.err).isEqualTo(1);
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
     JsonNode report = r.json();
     assertThat(report.get("predictionDrift").asBoolean()).isTrue();
     assertThat(report.get("driftedFeatures").asInt()).isZero();
     assertThat(report.get("features").asInt()).as("the prediction is not counted as an input").isEqualTo(2);
     assertThat(score(report, "score").get("role").asText()).isEqualTo("prediction");
     assertThat(report.get("message").asText()).contains("prediction score drifted");
-    Run text = run("--baseline", baseline.toString(), "--current", current.toString(), "--prediction", "score",
+    DriftCheckRun text = run("--baseline", baseline.toString(), "--current", current.toString(), "--prediction", "score",
         "--label", "churned");
-    assertThat(text.out).contains("prediction: score", ": DRIFT", "score (prediction)");
+    assertThat(text.out()).contains("prediction: score", ": DRIFT", "score (prediction)");
   }
 
   @Test
   void theTargetIsTestedFromTheCurrentDataOrFromLabelsThatArriveLater() throws IOException {
     Path baseline = data("b.csv", 4000, 1, 0, 0.2);
     Path current = data("c.csv", 4000, 3, 0, 0.45);
-    Run left = run("--baseline", baseline.toString(), "--current", current.toString(), "--label", "churned",
+    DriftCheckRun left = run("--baseline", baseline.toString(), "--current", current.toString(), "--label", "churned",
         "--output", "json");
     assertThat(left.json().get("targetDrift").asBoolean()).as("without --target the label is left out").isFalse();
-    Run tested = run("--baseline", baseline.toString(), "--current", current.toString(), "--target", "churned",
+    DriftCheckRun tested = run("--baseline", baseline.toString(), "--current", current.toString(), "--target", "churned",
         "--output", "json");
-    assertThat(tested.exit).as(tested.err).isEqualTo(1);
+    assertThat(tested.exit()).as(tested.err()).isEqualTo(1);
     assertThat(tested.json().get("targetDrift").asBoolean()).isTrue();
     assertThat(score(tested.json(), "churned").get("role").asText()).isEqualTo("target");
 
@@ -114,20 +93,20 @@ class ModelOutputsAndDataQualityTest {
       lb.append("c").append(i).append(',').append(random.nextDouble() < 0.5 ? 1 : 0).append('\n');
     }
     Files.writeString(labels, lb.toString());
-    Run later = run("--baseline", baseline.toString(), "--current", features.toString(), "--target", "churned",
+    DriftCheckRun later = run("--baseline", baseline.toString(), "--current", features.toString(), "--target", "churned",
         "--labels", labels.toString(), "--output", "json");
-    assertThat(later.exit).as(later.err).isEqualTo(1);
+    assertThat(later.exit()).as(later.err()).isEqualTo(1);
     JsonNode report = later.json();
     assertThat(report.get("targetDrift").asBoolean()).isTrue();
     assertThat(report.get("driftedFeatures").asInt()).as("the features are today's, unchanged").isZero();
     assertThat(score(report, "churned").get("baselineMissing").asDouble()).isZero();
 
-    Run none = run("--baseline", baseline.toString(), "--current", features.toString(), "--target", "churned");
-    assertThat(none.exit).isEqualTo(2);
-    assertThat(none.err).contains("the target churned is not in both the baseline and the current data");
-    Run noTarget = run("--baseline", baseline.toString(), "--current", features.toString(), "--labels",
+    DriftCheckRun none = run("--baseline", baseline.toString(), "--current", features.toString(), "--target", "churned");
+    assertThat(none.exit()).isEqualTo(2);
+    assertThat(none.err()).contains("the target churned is not in both the baseline and the current data");
+    DriftCheckRun noTarget = run("--baseline", baseline.toString(), "--current", features.toString(), "--labels",
         labels.toString());
-    assertThat(noTarget.err).contains("--target COLUMN");
+    assertThat(noTarget.err()).contains("--target COLUMN");
   }
 
   /** 1,000 rows: 150 without an age, 80 with a plan the baseline never had, 60 with an age outside its range. */
@@ -150,14 +129,14 @@ class ModelOutputsAndDataQualityTest {
     Path current = dirty();
     Path profile = dir.resolve("b.profile.json");
     assertThat(run("profile", "--baseline", baseline.toString(), "--out", profile.toString(), "--label", "churned")
-        .exit).isZero();
+        .exit()).isZero();
     // Counts only (PSI), values kept (KS, --all-tests reads both files at once), and a profile: the same figures.
     for (String[] how : List.of(new String[] {"--baseline", baseline.toString()},
         new String[] {"--baseline", baseline.toString(), "--all-tests"}, new String[] {"--baseline", profile.toString()})) {
       List<String> args = new ArrayList<>(List.of(how));
       args.addAll(List.of("--current", current.toString(), "--label", "churned", "--output", "json"));
-      Run r = run(args.toArray(String[]::new));
-      assertThat(r.exit).as(String.join(" ", how) + ": " + r.err).isIn(0, 1);
+      DriftCheckRun r = run(args.toArray(String[]::new));
+      assertThat(r.exit()).as(String.join(" ", how) + ": " + r.err()).isIn(0, 1);
       JsonNode report = r.json();
       assertThat(score(report, "age").get("currentMissing").asDouble()).isCloseTo(0.15, within(1e-12));
       assertThat(score(report, "age").get("outOfRangeShare").asDouble()).as(String.join(" ", how))
@@ -167,16 +146,16 @@ class ModelOutputsAndDataQualityTest {
     }
 
     Path result = dir.resolve("result.json");
-    Run gated = run("--baseline", baseline.toString(), "--current", current.toString(), "--label", "churned",
+    DriftCheckRun gated = run("--baseline", baseline.toString(), "--current", current.toString(), "--label", "churned",
         "--max-missing", "0.1", "--max-unseen", "0.05", "--max-out-of-range", "0.1", "--result", result.toString());
-    assertThat(gated.exit).as(gated.err).isEqualTo(3);
-    assertThat(gated.out).startsWith("DATA QUALITY FAILED: ");
+    assertThat(gated.exit()).as(gated.err()).isEqualTo(3);
+    assertThat(gated.out()).startsWith("DATA QUALITY FAILED: ");
     JsonNode compact = JSON.readTree(Files.readString(result));
     assertThat(compact.get("result").asText()).isEqualTo("DataQualityFailed");
     assertThat(compact.get("qualityFailures")).extracting(JsonNode::asText).containsExactlyInAnyOrder(
         "age: missing 15.00% > 10.00%", "plan: unseen categories 8.00% > 5.00%");
-    Run bad = run("--baseline", baseline.toString(), "--current", current.toString(), "--max-missing", "1.5");
-    assertThat(bad.exit).isEqualTo(2);
-    assertThat(bad.err).contains("--max-missing 1.5: a share between 0 and 1");
+    DriftCheckRun bad = run("--baseline", baseline.toString(), "--current", current.toString(), "--max-missing", "1.5");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--max-missing 1.5: a share between 0 and 1");
   }
 }

@@ -7,16 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.drift.Python;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * --multivariate: a correlation that flips leaves every feature's own distribution as it was, so
@@ -24,26 +20,14 @@ import picocli.CommandLine;
  * of numpy's eigen-decomposition on the same files.
  */
 class MultivariateDriftTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = DriftCheckRun.JSON;
 
   @TempDir
   Path dir;
 
-  record Run(int exit, String out, String err) {
-    JsonNode json() throws IOException {
-      return JSON.readTree(out);
-    }
-  }
 
-  private Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new DriftCheckCommand(Map.of()));
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int exit = cl.execute(args);
-    assertThat(err.toString()).doesNotContain("\tat ");
-    return new Run(exit, out.toString(), err.toString());
+  private static DriftCheckRun run(String... args) {
+    return DriftCheckRun.of(args);
   }
 
   /** income and spend correlated by {@code rho}, tenure independent, plan a category; a few values missing. */
@@ -70,17 +54,17 @@ class MultivariateDriftTest {
   void aFlippedCorrelationIsFoundTogetherThoughNoFeatureAloneDrifts() throws IOException {
     Path baseline = data("b.csv", 5000, 1, 0.8);
     Path flipped = data("c.csv", 5000, 2, -0.8);
-    Run alone = run("--baseline", baseline.toString(), "--current", flipped.toString(), "--output", "json");
-    assertThat(alone.exit).as(alone.err).isZero();
+    DriftCheckRun alone = run("--baseline", baseline.toString(), "--current", flipped.toString(), "--output", "json");
+    assertThat(alone.exit()).as(alone.err()).isZero();
     assertThat(alone.json().get("driftedFeatures").asInt()).as("each marginal is unchanged").isZero();
     assertThat(alone.json().get("scores")).as("missing values take part (imputed with the baseline's mean)")
         .anySatisfy(s -> assertThat(s.get("baselineMissing").asDouble()).isPositive());
 
     Path html = dir.resolve("page.html");
-    Run together = run("--baseline", baseline.toString(), "--current", flipped.toString(), "--output", "json",
+    DriftCheckRun together = run("--baseline", baseline.toString(), "--current", flipped.toString(), "--output", "json",
         "--multivariate", "--html", html.toString());
     assertThat(Files.readString(html)).contains("<section class=\"multivariate drift\">", "3 number features together");
-    assertThat(together.exit).as(together.err).isEqualTo(1);
+    assertThat(together.exit()).as(together.err()).isEqualTo(1);
     JsonNode report = together.json();
     assertThat(report.get("driftedFeatures").asInt()).isZero();
     assertThat(report.get("result").asText()).isEqualTo("Drift");
@@ -96,10 +80,10 @@ class MultivariateDriftTest {
     Path baseline = data("b.csv", 5000, 1, 0.8);
     Path same = data("c.csv", 3000, 3, 0.8);
     Path result = dir.resolve("result.json");
-    Run r = run("--baseline", baseline.toString(), "--current", same.toString(), "--multivariate", "--result",
+    DriftCheckRun r = run("--baseline", baseline.toString(), "--current", same.toString(), "--multivariate", "--result",
         result.toString());
-    assertThat(r.exit).as(r.err).isZero();
-    assertThat(r.out).contains("multivariate: PCA reconstruction error", "no drift");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("multivariate: PCA reconstruction error", "no drift");
     JsonNode compact = JSON.readTree(Files.readString(result));
     assertThat(compact.get("multivariate").get("drifted").asBoolean()).isFalse();
     assertThat(compact.get("multivariate").get("error").asDouble())
@@ -146,15 +130,15 @@ class MultivariateDriftTest {
   void itNeedsTwoNumberFeaturesAndTheBaselinesRows() throws IOException {
     Path one = dir.resolve("one.csv");
     Files.writeString(one, "income,plan\n1,a\n2,b\n3,a\n");
-    Run r = run("--baseline", one.toString(), "--current", one.toString(), "--multivariate");
-    assertThat(r.exit).isEqualTo(2);
-    assertThat(r.err).contains("at least 2 number features", "there is 1");
+    DriftCheckRun r = run("--baseline", one.toString(), "--current", one.toString(), "--multivariate");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("at least 2 number features", "there is 1");
     Path baseline = data("b.csv", 500, 1, 0.8);
     Path profile = dir.resolve("b.profile.json");
-    assertThat(run("profile", "--baseline", baseline.toString(), "--out", profile.toString()).exit).isZero();
-    Run p = run("--baseline", profile.toString(), "--current", baseline.toString(), "--multivariate");
-    assertThat(p.err).contains("is a profile");
-    Run w = run("--baseline", baseline.toString(), "--current", baseline.toString(), "--multivariate", "--window", "100");
-    assertThat(w.err).contains("does not yet run per --window");
+    assertThat(run("profile", "--baseline", baseline.toString(), "--out", profile.toString()).exit()).isZero();
+    DriftCheckRun p = run("--baseline", profile.toString(), "--current", baseline.toString(), "--multivariate");
+    assertThat(p.err()).contains("is a profile");
+    DriftCheckRun w = run("--baseline", baseline.toString(), "--current", baseline.toString(), "--multivariate", "--window", "100");
+    assertThat(w.err()).contains("does not yet run per --window");
   }
 }
