@@ -98,7 +98,7 @@ public final class LocalReports implements AutoCloseable {
         send(exchange, 404, "text/plain", "DriftPolicy " + m.group(2) + " has no spec.report: its checks write no page\n");
         return;
       }
-      String uri = page.matches() ? policy.getSpec().report.uri.replaceAll("/+$", "") + "/" + page.group(3)
+      String uri = page.matches() ? pageUri(policy, page.group(3))
           : Optional.ofNullable(policy.getStatus()).map(s -> s.report).orElse(null);
       if (uri == null) {
         send(exchange, 404, "text/plain", "DriftPolicy " + m.group(2) + " has no report yet: no check has finished\n");
@@ -118,6 +118,13 @@ public final class LocalReports implements AutoCloseable {
       }
       send(exchange, 200, "text/html", Files.readString(file));
     }
+  }
+
+  /** Where a page of the history is: as its check recorded it (its Job's folder), else in today's spec.report folder. */
+  private static String pageUri(DriftPolicy policy, String name) {
+    return Optional.ofNullable(policy.getStatus()).stream().flatMap(s -> s.history.stream())
+        .map(c -> c.report).filter(r -> r != null && r.endsWith("/" + name)).findFirst()
+        .orElse(policy.getSpec().report.uri.replaceAll("/+$", "") + "/" + name);
   }
 
   private DriftPolicy policy(String namespace, String name) {
