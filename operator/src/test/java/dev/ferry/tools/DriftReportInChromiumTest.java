@@ -103,4 +103,58 @@ class DriftReportInChromiumTest {
       }
     }
   }
+
+  @Test
+  void aCheckByWindowsDrawsEachFeaturesStatisticPerWindow() throws Exception {
+    Path html = dir.resolve("windows.html");
+    Path current = dir.resolve("current.csv");
+    // Two windows like the baseline, then one that drifted.
+    String same = Files.readString(data("same.csv", 2000, 3, 0));
+    String drifted = Files.readString(data("drifted.csv", 1000, 4, 1));
+    Files.writeString(current, same + drifted.substring(drifted.indexOf('\n') + 1));
+    int exit = new CommandLine(new DriftCheckCommand(Map.of())).setOut(new PrintWriter(new StringWriter()))
+        .execute("--baseline", data("baseline.csv", 4000, 1, 0).toString(), "--current", current.toString(),
+            "--window", "1000", "--html", html.toString(), "--succeed-on-drift");
+    assertThat(exit).isZero();
+
+    try (HeadlessChromium browser = HeadlessChromium.open(html.toUri().toString(), 1000, 900)) {
+      JsonNode trends = browser.evaluate("""
+          [...document.querySelectorAll('section.trend')].map(s => {
+            const svg = s.querySelector('svg.chart');
+            const r = svg.getBoundingClientRect();
+            return {feature: s.dataset.feature, x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height,
+              points: [...svg.querySelectorAll('circle.point')].filter(c => c.getBoundingClientRect().width > 0)
+                  .map(c => c.classList.contains('drift')),
+              threshold: svg.querySelector('line.threshold').getBoundingClientRect().width};
+          })""");
+      assertThat(trends).hasSize(4);
+      JsonNode windows = browser.evaluate("document.querySelectorAll('table.windows tbody tr').length");
+      assertThat(windows.asInt()).isEqualTo(3);
+      BufferedImage shot = ImageIO.read(new ByteArrayInputStream(browser.screenshot()));
+      for (JsonNode t : trends) {
+        String name = t.path("feature").asText();
+        assertThat(t.path("points")).as("%s: a point per window, laid out", name).hasSize(3);
+        assertThat(t.path("threshold").asDouble()).as("%s: the threshold drawn across", name).isGreaterThan(300);
+        int painted = 0;
+        for (int y = (int) t.path("y").asDouble(); y < t.path("y").asDouble() + t.path("h").asDouble()
+            && y < shot.getHeight(); y++) {
+          for (int x = (int) t.path("x").asDouble(); x < t.path("x").asDouble() + t.path("w").asDouble()
+              && x < shot.getWidth(); x++) {
+            int rgb = shot.getRGB(x, y) & 0xffffff;
+            if (near(rgb, CURRENT) || near(rgb, DRIFTED)) {
+              painted++;
+            }
+          }
+        }
+        assertThat(painted).as("%s: its line and points painted", name).isGreaterThan(50);
+      }
+      JsonNode tenure = null;
+      for (JsonNode t : trends) {
+        tenure = t.path("feature").asText().equals("tenure") ? t : tenure;
+      }
+      assertThat(tenure).as("tenure's trend").isNotNull();
+      assertThat(tenure.path("points")).extracting(JsonNode::asBoolean).as("only the last window drifted")
+          .containsExactly(false, false, true);
+    }
+  }
 }
