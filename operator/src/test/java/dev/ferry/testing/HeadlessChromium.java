@@ -39,8 +39,11 @@ public final class HeadlessChromium implements AutoCloseable {
   private final WebSocket socket;
   private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
   private final AtomicInteger ids = new AtomicInteger();
+  /** The page opened: until the browser shows it, the target may still be about:blank, "complete" too. */
+  private final String url;
 
-  private HeadlessChromium(Process process, Path profile, WebSocket socket) {
+  private HeadlessChromium(Process process, Path profile, WebSocket socket, String url) {
+    this.url = url;
     this.process = process;
     this.profile = profile;
     this.socket = socket;
@@ -122,7 +125,7 @@ public final class HeadlessChromium implements AutoCloseable {
         return null;
       }
     }).get(10, TimeUnit.SECONDS);
-    self[0] = new HeadlessChromium(process, profile, socket);
+    self[0] = new HeadlessChromium(process, profile, socket, url);
     return self[0];
   }
 
@@ -141,11 +144,12 @@ public final class HeadlessChromium implements AutoCloseable {
     return answer.path("result");
   }
 
-  /** Waits until the page has loaded, then evaluates {@code expression} and returns its JSON value. */
+  /** Waits until the page opened has loaded (not the blank one before it), then evaluates {@code expression} and returns its JSON value. */
   public JsonNode evaluate(String expression) throws Exception {
     for (int i = 0; i < 100; i++) {
-      if ("complete".equals(call("Runtime.evaluate", Map.of("expression", "document.readyState",
-          "returnByValue", true)).path("result").path("value").asText())) {
+      String state = call("Runtime.evaluate", Map.of("expression", "location.href + ' ' + document.readyState",
+          "returnByValue", true)).path("result").path("value").asText();
+      if (state.equals(url + " complete")) {
         break;
       }
       Thread.sleep(100);
