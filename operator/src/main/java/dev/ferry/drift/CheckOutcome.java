@@ -2,6 +2,9 @@ package dev.ferry.drift;
 
 /** A finished check, whole or by windows, in each form drift-check writes it. */
 public interface CheckOutcome {
+  /** The result of a check whose data failed a data-quality gate. */
+  String DATA_QUALITY_FAILED = "DataQualityFailed";
+
   boolean datasetDrift();
 
   /** Drift, NoDrift or DataQualityFailed. */

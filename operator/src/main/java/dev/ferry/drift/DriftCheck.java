@@ -429,7 +429,7 @@ public final class DriftCheck {
     } else if (c.spool != null) {
       double[] values = c.spool.toArray();
       dev.ferry.stats.Sorting.sort(values, values.length);
-      outside = countOutsideSorted(values, bf.min, bf.max);
+      outside = countOutside(values, bf.min, bf.max, values.length);
       ce = Ecdf.ofSorted(values, values.length);
       if (bins == null) {
         bins = Binning.countSorted(bf.edges, ce);
@@ -561,41 +561,6 @@ public final class DriftCheck {
       }
     }
     return out;
-  }
-
-  /** How many of the sorted values lie below {@code min} or above {@code max}. */
-  static long countOutsideSorted(double[] sorted, double min, double max) {
-    int lo = lowerBound(sorted, min);
-    int hi = upperBound(sorted, max);
-    return lo + (sorted.length - hi);
-  }
-
-  private static int lowerBound(double[] a, double v) {
-    int lo = 0;
-    int hi = a.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (a[mid] < v) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
-  }
-
-  private static int upperBound(double[] a, double v) {
-    int lo = 0;
-    int hi = a.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (a[mid] <= v) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
   }
 
   private static void noValues(FeatureResult r, ColumnScan c) {

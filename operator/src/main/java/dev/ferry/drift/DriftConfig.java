@@ -65,10 +65,6 @@ public final class DriftConfig {
       return new Outputs(prediction, target, missing != null ? missing : maxMissingShare,
           unseen != null ? unseen : maxUnseenShare, outOfRange != null ? outOfRange : maxOutOfRangeShare);
     }
-
-    boolean gated() {
-      return maxMissingShare != null || maxUnseenShare != null || maxOutOfRangeShare != null;
-    }
   }
 
   private final Map<String, FeatureSetting> features;
@@ -210,18 +206,21 @@ public final class DriftConfig {
     }
     if (spec.dataQuality != null) {
       DriftPolicySpec.DataQuality q = spec.dataQuality;
-      for (var gate : new Object[][] {{"maxMissingShare", q.maxMissingShare}, {"maxUnseenShare", q.maxUnseenShare},
-          {"maxOutOfRangeShare", q.maxOutOfRangeShare}}) {
-        Double v = (Double) gate[1];
-        if (v != null && (v.isNaN() || v < 0 || v > 1)) {
-          throw new DriftInputException(origin + ": dataQuality." + gate[0] + " is a share between 0 and 1, found " + v);
-        }
-      }
-      outputs = outputs.withGates(q.maxMissingShare, q.maxUnseenShare, q.maxOutOfRangeShare);
+      outputs = outputs.withGates(share(origin + ": dataQuality.maxMissingShare", q.maxMissingShare),
+          share(origin + ": dataQuality.maxUnseenShare", q.maxUnseenShare),
+          share(origin + ": dataQuality.maxOutOfRangeShare", q.maxOutOfRangeShare));
     }
     return new DriftConfig(features, share, spec.correction == null ? Correction.bonferroni : spec.correction,
         kinds, excluded, spec.baseline == null ? null : spec.baseline.uri,
         spec.current == null ? null : spec.current.uri, outputs);
+  }
+
+  /** A data-quality gate as given, checked to be a share from 0 to 1; {@code what} names it in the error. */
+  public static Double share(String what, Double v) throws DriftInputException {
+    if (v != null && (v.isNaN() || v < 0 || v > 1)) {
+      throw new DriftInputException(what + " " + v + ": a share between 0 and 1");
+    }
+    return v;
   }
 
   private static String blankToNull(String s) {

@@ -49,10 +49,17 @@ public final class DriftReport implements CheckOutcome {
   final int pValueTests;
   final boolean allTests;
   /** The multivariate test, when it was asked for (--multivariate). */
-  Multivariate.Result multivariate;
+  final Multivariate.Result multivariate;
 
   DriftReport(Source baseline, Source current, List<FeatureResult> results, List<Skipped> skipped,
       List<String> warnings, double datasetDriftShare, Correction correction, int pValueTests, boolean allTests) {
+    this(baseline, current, results, skipped, warnings, datasetDriftShare, correction, pValueTests, allTests, null);
+  }
+
+  private DriftReport(Source baseline, Source current, List<FeatureResult> results, List<Skipped> skipped,
+      List<String> warnings, double datasetDriftShare, Correction correction, int pValueTests, boolean allTests,
+      Multivariate.Result multivariate) {
+    this.multivariate = multivariate;
     this.baseline = baseline;
     this.current = current;
     List<FeatureResult> sorted = new ArrayList<>(results);
@@ -121,16 +128,14 @@ public final class DriftReport implements CheckOutcome {
   public DriftReport with(FeatureResult extra) {
     List<FeatureResult> all = new ArrayList<>(scores);
     all.add(extra);
-    DriftReport r = new DriftReport(baseline, current, all, skipped, warnings, datasetDriftShare, correction,
-        pValueTests + (DefaultTests.isPValue(extra.test) ? 1 : 0), allTests);
-    r.multivariate = multivariate;
-    return r;
+    return new DriftReport(baseline, current, all, skipped, warnings, datasetDriftShare, correction,
+        pValueTests + (DefaultTests.isPValue(extra.test) ? 1 : 0), allTests, multivariate);
   }
 
   /** This report with the multivariate test's result, which takes part in the verdict. */
   public DriftReport withMultivariate(Multivariate.Result result) {
-    this.multivariate = result;
-    return this;
+    return new DriftReport(baseline, current, scores, skipped, warnings, datasetDriftShare, correction, pValueTests,
+        allTests, result);
   }
 
   public Multivariate.Result multivariate() {
@@ -143,7 +148,7 @@ public final class DriftReport implements CheckOutcome {
    */
   @Override
   public String result() {
-    return !qualityFailures().isEmpty() ? "DataQualityFailed" : datasetDrift() ? "Drift" : "NoDrift";
+    return !qualityFailures().isEmpty() ? DATA_QUALITY_FAILED : datasetDrift() ? "Drift" : "NoDrift";
   }
 
   /** Results, most severe first. */
@@ -302,6 +307,11 @@ public final class DriftReport implements CheckOutcome {
   /** As {@link #toCompact(int)}, with the location of the check's HTML page when one was written. */
   @Override
   public byte[] toCompact(int limit, String report) {
+    return bytes(compactNode(limit, report));
+  }
+
+  /** The compact result as a tree, for {@link WindowedReport} to build on; it fits in {@code limit} bytes. */
+  ObjectNode compactNode(int limit, String report) {
     ObjectNode head = F.objectNode();
     head.put("result", result());
     if (report != null) {
@@ -333,12 +343,12 @@ public final class DriftReport implements CheckOutcome {
         hi = mid - 1;
       }
     }
-    byte[] b = bytes(withScores(head, all, lo));
-    if (b.length > limit) {
+    ObjectNode n = withScores(head, all, lo);
+    if (bytes(n).length > limit) {
       // Cannot happen with a limit of 4096 (the head is about 200 bytes); keep the contract anyway.
-      return bytes(errorNode("the drift result does not fit in " + limit + " bytes"));
+      return errorNode("the drift result does not fit in " + limit + " bytes");
     }
-    return b;
+    return n;
   }
 
   private ObjectNode withScores(ObjectNode head, List<ObjectNode> all, int count) {
@@ -396,7 +406,6 @@ public final class DriftReport implements CheckOutcome {
 
   // ---------------------------------------------------------------- text
 
-  /** The report for people: the verdict first, then a table sorted by severity. */
   @Override
   public String toHtml() {
     return HtmlReport.render(this);
@@ -404,13 +413,10 @@ public final class DriftReport implements CheckOutcome {
 
   @Override
   public String toPrettyJson() {
-    try {
-      return PRETTY.writeValueAsString(toJson());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return pretty(toJson());
   }
 
+  /** The report for people: the verdict first, then a table sorted by severity. */
   @Override
   public String toText() {
     StringBuilder b = new StringBuilder();

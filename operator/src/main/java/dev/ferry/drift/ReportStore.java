@@ -25,8 +25,14 @@ public final class ReportStore {
   /** Sortable, and free of ':' (awkward in URLs and object keys): 20261204T213005.123Z.html. */
   private static final DateTimeFormatter NAME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+  private static final java.util.regex.Pattern PAGE = java.util.regex.Pattern.compile("\\d{8}T\\d{6}\\.\\d{3}Z\\.html");
 
   private ReportStore() {
+  }
+
+  /** Whether {@code name} is a page name as {@link #fileName} makes them, and nothing else. */
+  public static boolean isPageName(String name) {
+    return PAGE.matcher(name).matches();
   }
 
   /** The page's name for a check finished at {@code time}. */

@@ -1,12 +1,8 @@
 package dev.ferry.drift;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -21,7 +17,6 @@ import java.util.Set;
  */
 public final class WindowedReport implements CheckOutcome {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   final Windows.Spec spec;
   final List<WindowedCheck.WindowResult> windows;
@@ -56,7 +51,7 @@ public final class WindowedReport implements CheckOutcome {
   /** DataQualityFailed when a window failed a data-quality gate, else Drift when one drifted, else NoDrift. */
   @Override
   public String result() {
-    return windows.stream().anyMatch(w -> !w.report().qualityFailures().isEmpty()) ? "DataQualityFailed"
+    return windows.stream().anyMatch(w -> !w.report().qualityFailures().isEmpty()) ? DATA_QUALITY_FAILED
         : datasetDrift() ? "Drift" : "NoDrift";
   }
 
@@ -114,17 +109,9 @@ public final class WindowedReport implements CheckOutcome {
       }
       wn.put("firstRow", w.window().firstRow());
       wn.put("rows", w.report().current.rows());
-      wn.setAll(compactOf(w.report()));
+      wn.setAll(w.report().compactNode(Integer.MAX_VALUE, null));
     }
     return n;
-  }
-
-  private static ObjectNode compactOf(DriftReport r) {
-    try {
-      return (ObjectNode) JSON.readTree(r.toCompact(Integer.MAX_VALUE));
-    } catch (java.io.IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /**
@@ -134,25 +121,14 @@ public final class WindowedReport implements CheckOutcome {
   @Override
   public byte[] toCompact(int limit, String report) {
     WindowedCheck.WindowResult worst = worst();
-    byte[] inner = worst.report().toCompact(limit - 200, report);
-    ObjectNode n;
-    try {
-      n = (ObjectNode) JSON.readTree(inner);
-    } catch (java.io.IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    ObjectNode n = worst.report().compactNode(limit - 200, report);
     n.put("result", result());
     n.put("windows", windows.size());
     n.put("driftedWindows", driftedWindows());
     n.put("window", ColumnScan.clip(worst.label(), 80));
     n.put("message", ColumnScan.clip(message(), 400));
-    try {
-      byte[] b = JSON.writeValueAsBytes(n);
-      return b.length <= limit ? b : DriftReport.errorResult("the drift result does not fit in " + limit + " bytes",
-          limit);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    byte[] b = DriftReport.bytes(n);
+    return b.length <= limit ? b : DriftReport.errorResult("the drift result does not fit in " + limit + " bytes", limit);
   }
 
   /** The verdict, then one line per window and a column per feature (the statistic; * where it drifted). */
@@ -199,10 +175,6 @@ public final class WindowedReport implements CheckOutcome {
 
   @Override
   public String toPrettyJson() {
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson());
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return DriftReport.pretty(toJson());
   }
 }

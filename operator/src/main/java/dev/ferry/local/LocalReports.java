@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.ferry.api.v1alpha1.DriftPolicy;
 import dev.ferry.api.v1alpha1.DriftPolicyStatus;
+import dev.ferry.drift.ReportStore;
 import dev.ferry.kube.PvcUris;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -30,7 +31,7 @@ import java.util.regex.Pattern;
 public final class LocalReports implements AutoCloseable {
   private static final Pattern POLICY = Pattern.compile("^/drift/([a-z0-9-]{1,63})/([a-z0-9.-]{1,253})/?$");
   private static final Pattern PAGE =
-      Pattern.compile("^/drift/([a-z0-9-]{1,63})/([a-z0-9.-]{1,253})/(\\d{8}T\\d{6}\\.\\d{3}Z\\.html)$");
+      Pattern.compile("^/drift/([a-z0-9-]{1,63})/([a-z0-9.-]{1,253})/([^/]+)$");
 
   private final HttpServer server;
   private final KubernetesClient client;
@@ -84,11 +85,12 @@ public final class LocalReports implements AutoCloseable {
       }
       Matcher page = PAGE.matcher(path);
       Matcher latest = POLICY.matcher(path);
-      if (!page.matches() && !latest.matches()) {
+      boolean isPage = page.matches() && ReportStore.isPageName(page.group(3));
+      if (!isPage && !latest.matches()) {
         send(exchange, 404, "text/plain", "no such page: the reports are under /drift/\n");
         return;
       }
-      Matcher m = page.matches() ? page : latest;
+      Matcher m = isPage ? page : latest;
       DriftPolicy policy = policy(m.group(1), m.group(2));
       if (policy == null) {
         send(exchange, 404, "text/plain", "no DriftPolicy " + m.group(2) + " in namespace " + m.group(1) + "\n");
@@ -98,7 +100,7 @@ public final class LocalReports implements AutoCloseable {
         send(exchange, 404, "text/plain", "DriftPolicy " + m.group(2) + " has no spec.report: its checks write no page\n");
         return;
       }
-      String uri = page.matches() ? pageUri(policy, page.group(3))
+      String uri = isPage ? pageUri(policy, page.group(3))
           : Optional.ofNullable(policy.getStatus()).map(s -> s.report).orElse(null);
       if (uri == null) {
         send(exchange, 404, "text/plain", "DriftPolicy " + m.group(2) + " has no report yet: no check has finished\n");

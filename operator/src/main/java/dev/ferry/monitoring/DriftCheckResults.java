@@ -28,18 +28,8 @@ public final class DriftCheckResults {
   }
 
   /**
-   * The page name a check may report: only its own time-stamped file, so a result cannot point the
-   * status anywhere but into the policy's report folder.
-   */
-  private static final java.util.regex.Pattern PAGE = java.util.regex.Pattern.compile("\\d{8}T\\d{6}\\.\\d{3}Z\\.html");
-
-  public static Check read(String job, String time, Integer exitCode, String message, String jobFailure) {
-    return read(job, time, exitCode, message, jobFailure, null);
-  }
-
-  /**
-   * As {@link #read(String, String, Integer, String, String)}; {@code reportFolder} is the Job's
-   * spec.report.uri, and the check's page is recorded in it when the result names one.
+   * Reads a check's result; {@code reportFolder} is the Job's spec.report.uri, and the check's
+   * page is recorded in it when the result names one.
    */
   public static Check read(String job, String time, Integer exitCode, String message, String jobFailure,
       String reportFolder) {
@@ -108,7 +98,8 @@ public final class DriftCheckResults {
       return null;
     }
     String name = written.substring(written.lastIndexOf('/') + 1);
-    return PAGE.matcher(name).matches() ? folder.replaceAll("/+$", "") + "/" + name : null;
+    // Only a time-stamped page name: a result cannot point the status anywhere but into the folder.
+    return dev.ferry.drift.ReportStore.isPageName(name) ? folder.replaceAll("/+$", "") + "/" + name : null;
   }
 
   private static Double number(JsonNode node) {

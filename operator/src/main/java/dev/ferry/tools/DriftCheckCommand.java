@@ -259,7 +259,7 @@ public class DriftCheckCommand implements Callable<Integer> {
       if (succeedOnDrift) {
         return NO_DRIFT;
       }
-      return "DataQualityFailed".equals(report.result()) ? DATA_QUALITY_FAILED : report.datasetDrift() ? DRIFT : NO_DRIFT;
+      return CheckOutcome.DATA_QUALITY_FAILED.equals(report.result()) ? DATA_QUALITY_FAILED : report.datasetDrift() ? DRIFT : NO_DRIFT;
     } catch (DatasetException | DriftInputException e) {
       return unusable(e.getMessage(), resultPath, json, out, err);
     } catch (IOException e) {
@@ -285,15 +285,13 @@ public class DriftCheckCommand implements Callable<Integer> {
     String targetColumn = o.config().outputs().target();
     DriftCheck.Options main = labels == null ? o : o.leavingOut(targetColumn, "the target, compared with --labels");
     try (DatasetReader cur = DatasetReader.open(c, format(currentFormat, "--current-format"), env)) {
-      report = DriftProfile.looksLikeProfile(b) ? DriftCheck.compare(DriftProfile.read(Path.of(b)), cur, main)
-          : compareWithBaseline(b, cur, main);
+      report = compareWithBaseline(b, cur, main);
     }
     if (labels != null) {
       try (DatasetReader later = DatasetReader.open(location(labels, "-", null, "labels", "--labels"),
           format(labelsFormat, "--labels-format"), env)) {
         DriftCheck.Options only = o.only(targetColumn, later.columns());
-        DriftReport targets = DriftProfile.looksLikeProfile(b) ? DriftCheck.compare(DriftProfile.read(Path.of(b)), later,
-            only) : compareWithBaseline(b, later, only);
+        DriftReport targets = compareWithBaseline(b, later, only);
         for (dev.ferry.drift.FeatureResult t : targets.scores()) {
           report = report.with(t);
         }
@@ -314,14 +312,18 @@ public class DriftCheckCommand implements Callable<Integer> {
           .filter(f -> f.kind() == ColumnKind.number).map(dev.ferry.drift.FeatureResult::feature).toList();
       DataFormat bf = format(baselineFormat, "--baseline-format");
       DataFormat cf = format(currentFormat, "--current-format");
-      report.withMultivariate(dev.ferry.drift.Multivariate.check(() -> DatasetReader.open(b, bf, env),
+      report = report.withMultivariate(dev.ferry.drift.Multivariate.check(() -> DatasetReader.open(b, bf, env),
           () -> DatasetReader.open(c, cf, env), numbers));
     }
     return report;
   }
 
+  /** Compares {@code current} with the baseline {@code b}: a stored profile, or data read now. */
   private DriftReport compareWithBaseline(String b, DatasetReader current, DriftCheck.Options o)
       throws DatasetException, DriftInputException {
+    if (DriftProfile.looksLikeProfile(b)) {
+      return DriftCheck.compare(DriftProfile.read(Path.of(b)), current, o);
+    }
     try (DatasetReader base = DatasetReader.open(b, format(baselineFormat, "--baseline-format"), env)) {
       return DriftCheck.compare(base, current, o);
     }
@@ -367,17 +369,11 @@ public class DriftCheckCommand implements Callable<Integer> {
         throw new DriftInputException("--type " + t.getKey() + "=" + t.getValue() + ": the type is number or category");
       }
     }
-    for (var gate : new Object[][] {{"--max-missing", maxMissing}, {"--max-unseen", maxUnseen},
-        {"--max-out-of-range", maxOutOfRange}}) {
-      Double v = (Double) gate[1];
-      if (v != null && (v.isNaN() || v < 0 || v > 1)) {
-        throw new DriftInputException(gate[0] + " " + v + ": a share between 0 and 1");
-      }
-    }
     if (labels != null && target == null && cfg.outputs().target() == null) {
       throw new DriftInputException("--labels " + labels + ": name the label column to compare with --target COLUMN");
     }
-    DriftConfig.Outputs outputs = cfg.outputs().withGates(maxMissing, maxUnseen, maxOutOfRange);
+    DriftConfig.Outputs outputs = cfg.outputs().withGates(DriftConfig.share("--max-missing", maxMissing),
+        DriftConfig.share("--max-unseen", maxUnseen), DriftConfig.share("--max-out-of-range", maxOutOfRange));
     if (prediction != null) {
       outputs = outputs.withPrediction(prediction);
     }

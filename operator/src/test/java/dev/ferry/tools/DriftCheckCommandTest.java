@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -23,7 +21,6 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class DriftCheckCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,27 +28,15 @@ class DriftCheckCommandTest {
   @TempDir
   Path dir;
 
-  record Run(int exit, String out, String err) {
-    JsonNode json() throws IOException {
-      return JSON.readTree(out);
-    }
+
+  private static DriftCheckRun run(Map<String, String> env, String... args) {
+    return DriftCheckRun.of(env, args);
   }
 
-  private Run run(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new DriftCheckCommand(env));
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int exit = cl.execute(args);
-    Run r = new Run(exit, out.toString(), err.toString());
-    assertThat(r.err).as("never a stack trace").doesNotContain("\tat ").doesNotContain("Exception in");
-    return r;
+  private static DriftCheckRun run(String... args) {
+    return DriftCheckRun.of(args);
   }
 
-  private Run run(String... args) {
-    return run(Map.of(), args);
-  }
 
   private Path file(String name, String content) throws IOException {
     Path p = dir.resolve(name);
@@ -90,17 +75,17 @@ class DriftCheckCommandTest {
     Path root = dir.resolve("mounts");
     Map<String, String> env = Map.of("FERRY_PVC_ROOT", root.toString());
     Path result = dir.resolve("result.json");
-    Run first = run(env, "--baseline", b.toString(), "--current", c.toString(), "--report-to",
+    DriftCheckRun first = run(env, "--baseline", b.toString(), "--current", c.toString(), "--report-to",
         "pvc://reports/churn/", "--result", result.toString(), "--succeed-on-drift");
-    assertThat(first.exit).as(first.err).isZero();
+    assertThat(first.exit()).as(first.err()).isZero();
     String page = JSON.readTree(Files.readString(result)).get("report").asText();
     assertThat(page).as("in the form given, named by the check's time")
         .matches("pvc://reports/churn/\\d{8}T\\d{6}\\.\\d{3}Z\\.html");
     Path written = root.resolve("reports/churn").resolve(page.substring(page.lastIndexOf('/') + 1));
     assertThat(Files.readString(written)).startsWith("<!DOCTYPE html>").contains("Dataset drift", "age", "plan");
-    assertThat(first.out).contains("report: " + page);
+    assertThat(first.out()).contains("report: " + page);
 
-    Run second = run(env, "--baseline", b.toString(), "--current", b.toString(), "--report-to", "pvc://reports/churn",
+    DriftCheckRun second = run(env, "--baseline", b.toString(), "--current", b.toString(), "--report-to", "pvc://reports/churn",
         "--output", "json", "--compact");
     String again = second.json().get("report").asText();
     assertThat(again).isNotEqualTo(page);
@@ -116,10 +101,10 @@ class DriftCheckCommandTest {
     Path b = data("b.csv", 500, 1, 0);
     Path blocker = file("blocker", "a file, not a folder");
     Path result = dir.resolve("result.json");
-    Run r = run("--baseline", b.toString(), "--current", b.toString(), "--report-to", blocker.resolve("x").toString(),
+    DriftCheckRun r = run("--baseline", b.toString(), "--current", b.toString(), "--report-to", blocker.resolve("x").toString(),
         "--result", result.toString());
-    assertThat(r.exit).isEqualTo(2);
-    assertThat(r.err).contains("cannot write the HTML report to " + blocker.resolve("x"));
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("cannot write the HTML report to " + blocker.resolve("x"));
     assertThat(JSON.readTree(Files.readString(result)).get("result").asText()).isEqualTo("Error");
   }
 
@@ -127,10 +112,10 @@ class DriftCheckCommandTest {
   void sameDistributionIsNoDriftAndExitsZero() throws IOException {
     Path b = data("b.csv", 3000, 1, 0);
     Path c = data("c.csv", 3000, 2, 0);
-    Run r = run("--baseline", b.toString(), "--current", c.toString());
-    assertThat(r.exit).as(r.err).isZero();
-    assertThat(r.out).startsWith("NO DRIFT: 0 of 3 features drifted");
-    assertThat(r.out).contains("label: the label, by its name").contains("feature  type");
+    DriftCheckRun r = run("--baseline", b.toString(), "--current", c.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).startsWith("NO DRIFT: 0 of 3 features drifted");
+    assertThat(r.out()).contains("label: the label, by its name").contains("feature  type");
   }
 
   @Test
@@ -139,23 +124,23 @@ class DriftCheckCommandTest {
     Path b = data("b.csv", 3000, 1, 0);
     Path c = data("c.csv", 3000, 2, 1.5);
     Path result = tmp.resolve("result.json");
-    Run drift = run("--baseline", b.toString(), "--current", c.toString(), "--succeed-on-drift", "--result",
+    DriftCheckRun drift = run("--baseline", b.toString(), "--current", c.toString(), "--succeed-on-drift", "--result",
         result.toString());
-    assertThat(drift.exit).as(drift.err).isZero();
-    assertThat(drift.out).startsWith("DRIFT");
+    assertThat(drift.exit()).as(drift.err()).isZero();
+    assertThat(drift.out()).startsWith("DRIFT");
     assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(result.toFile()).get("result").asText())
         .isEqualTo("Drift");
-    Run unusable = run("--baseline", b.toString(), "--current", tmp.resolve("missing.csv").toString(),
+    DriftCheckRun unusable = run("--baseline", b.toString(), "--current", tmp.resolve("missing.csv").toString(),
         "--succeed-on-drift");
-    assertThat(unusable.exit).as("unusable input is still an error").isEqualTo(2);
+    assertThat(unusable.exit()).as("unusable input is still an error").isEqualTo(2);
   }
 
   @Test
   void shiftedDataIsDriftExitsOneAndTheTableIsSortedBySeverity() throws IOException {
     Path b = data("b.csv", 3000, 1, 0);
     Path c = data("c.csv", 3000, 2, 1.5);
-    Run r = run("--baseline", b.toString(), "--current", c.toString(), "--output", "json");
-    assertThat(r.exit).as(r.err).isEqualTo(1);
+    DriftCheckRun r = run("--baseline", b.toString(), "--current", c.toString(), "--output", "json");
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
     JsonNode j = r.json();
     assertThat(j.get("kind").asText()).isEqualTo("DriftReport");
     assertThat(j.get("version").asInt()).isEqualTo(1);
@@ -173,15 +158,15 @@ class DriftCheckCommandTest {
     assertThat(j.get("baseline").get("digest").asText()).startsWith("sha256:");
     assertThat(j.get("skipped").get(0).get("column").asText()).isEqualTo("label");
 
-    Run text = run("--baseline", b.toString(), "--current", c.toString());
-    assertThat(text.out).startsWith("DRIFT: 2 of 3 features drifted");
+    DriftCheckRun text = run("--baseline", b.toString(), "--current", c.toString());
+    assertThat(text.out()).startsWith("DRIFT: 2 of 3 features drifted");
   }
 
   @Test
   void smallSamplesDefaultToKsAndChiSquareWithBonferroniOrBenjaminiHochberg() throws IOException {
     Path b = data("b.csv", 500, 1, 0);
     Path c = data("c.csv", 400, 2, 0.8);
-    Run r = run("--baseline", b.toString(), "--current", c.toString(), "--output", "json");
+    DriftCheckRun r = run("--baseline", b.toString(), "--current", c.toString(), "--output", "json");
     JsonNode j = r.json();
     assertThat(score(j, "age").get("test").asText()).isEqualTo("ks");
     assertThat(score(j, "plan").get("test").asText()).isEqualTo("chi2");
@@ -227,8 +212,8 @@ class DriftCheckCommandTest {
         "    - {name: plan, test: linf, threshold: 0.01}",
         "    - {name: score, test: chi2}",
         ""));
-    Run r = run("--baseline", b.toString(), "--current", c.toString(), "--config", cfg.toString(), "--output", "json");
-    assertThat(r.exit).as(r.err).isIn(0, 1);
+    DriftCheckRun r = run("--baseline", b.toString(), "--current", c.toString(), "--config", cfg.toString(), "--output", "json");
+    assertThat(r.exit()).as(r.err()).isIn(0, 1);
     JsonNode j = r.json();
     assertThat(j.get("features").asInt()).isEqualTo(2);
     assertThat(score(j, "plan").get("test").asText()).isEqualTo("linf");
@@ -261,8 +246,8 @@ class DriftCheckCommandTest {
         .containsExactly("psi", "ks", "ksPValue", "js", "wasserstein", "wassersteinNormed");
     assertThat(score(j, "plan").get("statistics").fieldNames()).toIterable()
         .containsExactly("chi2", "chi2PValue", "js", "linf");
-    Run text = run("--baseline", b.toString(), "--current", c.toString(), "--all-tests");
-    assertThat(text.out).contains("all statistics").contains("wassersteinNormed");
+    DriftCheckRun text = run("--baseline", b.toString(), "--current", c.toString(), "--all-tests");
+    assertThat(text.out()).contains("all statistics").contains("wassersteinNormed");
   }
 
   @Test
@@ -290,9 +275,9 @@ class DriftCheckCommandTest {
     Path bp = file("wide-b.csv", b.toString());
     Path cp = file("wide-c.csv", c.toString());
     Path result = dir.resolve("out/termination-log");
-    Run run = run(Map.of("FERRY_RESULT_PATH", result.toString()), "--baseline", bp.toString(), "--current",
+    DriftCheckRun run = run(Map.of("FERRY_RESULT_PATH", result.toString()), "--baseline", bp.toString(), "--current",
         cp.toString(), "--compact");
-    assertThat(run.exit).as(run.err).isEqualTo(1);
+    assertThat(run.exit()).as(run.err()).isEqualTo(1);
     byte[] bytes = Files.readAllBytes(result);
     assertThat(bytes.length).isLessThanOrEqualTo(4096);
     JsonNode j = JSON.readTree(bytes);
@@ -303,7 +288,7 @@ class DriftCheckCommandTest {
     assertThat(j.get("scores").get(0).get("drifted").asBoolean()).isTrue();
     assertThat(j.get("scoresOmitted").asInt()).isEqualTo(300 - j.get("scores").size());
     assertThat(j.get("message").asText()).contains("150 of 300");
-    assertThat(JSON.readTree(run.out)).isEqualTo(j);
+    assertThat(JSON.readTree(run.out())).isEqualTo(j);
   }
 
   @Test
@@ -311,9 +296,9 @@ class DriftCheckCommandTest {
     Path b = data("b.csv", 3000, 1, 0);
     Path c = data("c.csv", 2500, 2, 0.4);
     Path profile = dir.resolve("profiles/churn.json");
-    Run p = run("profile", "--baseline", b.toString(), "--out", profile.toString());
-    assertThat(p.exit).as(p.err).isZero();
-    assertThat(p.out).contains("3000 rows").contains("2 number and 1 category");
+    DriftCheckRun p = run("profile", "--baseline", b.toString(), "--out", profile.toString());
+    assertThat(p.exit()).as(p.err()).isZero();
+    assertThat(p.out()).contains("3000 rows").contains("2 number and 1 category");
     JsonNode prof = JSON.readTree(profile.toFile());
     assertThat(prof.get("kind").asText()).isEqualTo("DriftProfile");
     assertThat(prof.get("columns").get(0).get("binEdges").size()).isEqualTo(9);
@@ -325,7 +310,7 @@ class DriftCheckCommandTest {
     assertThat(fromProfile.get("baseline").get("profile").asBoolean()).isTrue();
 
     Path sketch = dir.resolve("sketch.json");
-    assertThat(run("profile", "--baseline", b.toString(), "--out", sketch.toString(), "--sketch", "100").exit).isZero();
+    assertThat(run("profile", "--baseline", b.toString(), "--out", sketch.toString(), "--sketch", "100").exit()).isZero();
     JsonNode sk = run("--baseline", sketch.toString(), "--current", c.toString(), "--all-tests", "--output", "json")
         .json();
     double ksExact = score(fromFile, "age").get("statistics").get("ks").asDouble();
@@ -365,8 +350,8 @@ class DriftCheckCommandTest {
     server.start();
     try {
       String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/logs/current.jsonl";
-      Run http = run("--baseline", b.toString(), "--current", url, "--output", "json");
-      assertThat(http.exit).as(http.err).isIn(0, 1);
+      DriftCheckRun http = run("--baseline", b.toString(), "--current", url, "--output", "json");
+      assertThat(http.exit()).as(http.err()).isIn(0, 1);
       assertThat(http.json().get("current").get("rows").asInt()).isEqualTo(1200);
     } finally {
       server.stop(0);
@@ -378,17 +363,17 @@ class DriftCheckCommandTest {
     env.put("FERRY_PVC_ROOT", dir.resolve("pvc").toString());
     env.put("FERRY_DRIFT_BASELINE", b.toString());
     env.put("FERRY_DRIFT_CURRENT", "pvc://inference-log/churn/latest.jsonl");
-    Run pvc = run(env, "--output", "json");
-    assertThat(pvc.exit).as(pvc.err).isIn(0, 1);
+    DriftCheckRun pvc = run(env, "--output", "json");
+    assertThat(pvc.exit()).as(pvc.err()).isIn(0, 1);
     assertThat(pvc.json().get("current").get("source").asText()).endsWith("pvc/inference-log/churn/latest.jsonl");
   }
 
   // ---------------------------------------------------------------- bad input
 
-  private Run bad(String... args) {
-    Run r = run(args);
-    assertThat(r.exit).as(r.out + r.err).isEqualTo(2);
-    assertThat(r.err).startsWith("drift-check");
+  private DriftCheckRun bad(String... args) {
+    DriftCheckRun r = run(args);
+    assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(2);
+    assertThat(r.err()).startsWith("drift-check");
     return r;
   }
 
@@ -396,7 +381,7 @@ class DriftCheckCommandTest {
   void noCommonColumns() throws IOException {
     Path b = file("b.csv", "a,b\n1,2\n");
     Path c = file("c.csv", "x,y\n1,2\n");
-    assertThat(bad("--baseline", b.toString(), "--current", c.toString()).err)
+    assertThat(bad("--baseline", b.toString(), "--current", c.toString()).err())
         .contains("no common columns").contains("b.csv has [a, b]").contains("c.csv has [x, y]");
   }
 
@@ -404,8 +389,8 @@ class DriftCheckCommandTest {
   void numericInTheBaselineAndTextInTheCurrentNamesFileColumnAndLine() throws IOException {
     Path b = data("b.csv", 100, 1, 0);
     Path c = file("c.csv", "age,plan,score,label\n41,basic,3,0\n42,pro,4,1\nforty,pro,4,1\n");
-    Run r = bad("--baseline", b.toString(), "--current", c.toString(), "--output", "json");
-    assertThat(r.err).contains("c.csv, line 4, column \"age\"").contains("\"forty\" is not a number");
+    DriftCheckRun r = bad("--baseline", b.toString(), "--current", c.toString(), "--output", "json");
+    assertThat(r.err()).contains("c.csv, line 4, column \"age\"").contains("\"forty\" is not a number");
     assertThat(r.json().get("result").asText()).isEqualTo("Error");
   }
 
@@ -413,7 +398,7 @@ class DriftCheckCommandTest {
   void emptyCurrentData() throws IOException {
     Path b = data("b.csv", 100, 1, 0);
     Path c = file("c.csv", "age,plan,score,label\n");
-    assertThat(bad("--baseline", b.toString(), "--current", c.toString()).err)
+    assertThat(bad("--baseline", b.toString(), "--current", c.toString()).err())
         .contains("c.csv").contains("no data rows");
   }
 
@@ -421,8 +406,8 @@ class DriftCheckCommandTest {
   void constantColumnIsReportedNotAnError() throws IOException {
     Path b = file("b.csv", "k,plan\n" + "5,a\n".repeat(50));
     Path c = file("c.csv", "k,plan\n" + "5,a\n".repeat(30) + "6,a\n".repeat(20));
-    Run r = run("--baseline", b.toString(), "--current", c.toString(), "--output", "json");
-    assertThat(r.exit).as(r.err).isEqualTo(1);
+    DriftCheckRun r = run("--baseline", b.toString(), "--current", c.toString(), "--output", "json");
+    assertThat(r.exit()).as(r.err()).isEqualTo(1);
     assertThat(score(r.json(), "k").get("notes").toString()).contains("constant in the baseline");
   }
 
@@ -430,16 +415,16 @@ class DriftCheckCommandTest {
   void raggedTruncatedAndBinaryFilesNameFileAndLine() throws IOException {
     Path b = data("b.csv", 100, 1, 0);
     Path ragged = file("ragged.csv", "age,plan,score,label\n41,basic,3,0\n42,pro\n");
-    assertThat(bad("--baseline", b.toString(), "--current", ragged.toString()).err)
+    assertThat(bad("--baseline", b.toString(), "--current", ragged.toString()).err())
         .contains("ragged.csv, line 3").contains("ragged row");
     Path truncated = file("truncated.csv", "age,plan,score,label\n41,basic,3,0\n42,\"pro,4,1\n");
-    assertThat(bad("--baseline", b.toString(), "--current", truncated.toString()).err)
+    assertThat(bad("--baseline", b.toString(), "--current", truncated.toString()).err())
         .contains("truncated.csv, line 3").contains("never closed");
     Path binary = dir.resolve("binary.csv");
     Files.write(binary, new byte[] {'a', 'g', 'e', '\n', '1', '\n', (byte) 0xff, (byte) 0xfe, 0, 1, '\n'});
-    assertThat(bad("--baseline", b.toString(), "--current", binary.toString()).err)
+    assertThat(bad("--baseline", b.toString(), "--current", binary.toString()).err())
         .contains("binary.csv, line 3").contains("not UTF-8");
-    assertThat(bad("--baseline", dir.resolve("missing.csv").toString(), "--current", b.toString()).err)
+    assertThat(bad("--baseline", dir.resolve("missing.csv").toString(), "--current", b.toString()).err())
         .contains("missing.csv: file not found");
   }
 
@@ -447,22 +432,22 @@ class DriftCheckCommandTest {
   void badConfigurationAndOptions() throws IOException {
     Path b = data("b.csv", 100, 1, 0);
     Path typo = file("typo.yaml", "datasetDriftshare: 0.3\n");
-    assertThat(bad("--baseline", b.toString(), "--current", b.toString(), "--config", typo.toString()).err)
+    assertThat(bad("--baseline", b.toString(), "--current", b.toString(), "--config", typo.toString()).err())
         .contains("typo.yaml").contains("unknown field datasetDriftshare");
     Path wrongTest = file("wrong.yaml", "features:\n  - {name: plan, test: ks}\n");
-    assertThat(bad("--baseline", b.toString(), "--current", b.toString(), "--config", wrongTest.toString()).err)
+    assertThat(bad("--baseline", b.toString(), "--current", b.toString(), "--config", wrongTest.toString()).err())
         .contains("\"plan\" the test ks, which does not apply to a category column");
     Path unknownTest = file("unknown.yaml", "features:\n  - {name: plan, test: hellinger}\n");
-    assertThat(bad("--baseline", b.toString(), "--current", b.toString(), "--config", unknownTest.toString()).err)
+    assertThat(bad("--baseline", b.toString(), "--current", b.toString(), "--config", unknownTest.toString()).err())
         .contains("features[0].test").contains("hellinger");
     Path noSuch = file("nosuch.yaml", "features:\n  - {name: tenure, test: psi}\n");
-    assertThat(bad("--baseline", b.toString(), "--current", b.toString(), "--config", noSuch.toString()).err)
+    assertThat(bad("--baseline", b.toString(), "--current", b.toString(), "--config", noSuch.toString()).err())
         .contains("\"tenure\", which is not compared");
-    assertThat(bad("--baseline", b.toString(), "--current", b.toString(), "--type", "age=text").err)
+    assertThat(bad("--baseline", b.toString(), "--current", b.toString(), "--type", "age=text").err())
         .contains("number or category");
-    assertThat(bad("--current", b.toString()).err).contains("no baseline").contains("FERRY_DRIFT_BASELINE");
+    assertThat(bad("--current", b.toString()).err()).contains("no baseline").contains("FERRY_DRIFT_BASELINE");
     Path notProfile = file("p.json", "{\"kind\": \"Something\"}");
-    assertThat(bad("--baseline", notProfile.toString(), "--current", b.toString()).err)
+    assertThat(bad("--baseline", notProfile.toString(), "--current", b.toString()).err())
         .contains("p.json: not a drift profile");
   }
 }
